@@ -1,0 +1,132 @@
+# One plain Makefile (GNU make). No configure step, no generated dependency files:
+# every object depends on every header of lib/ and maildir/, which is cheap at this size.
+#
+#   make                  programs into bin/
+#   make check            ASan+UBSan build in build-check/, then every unit, stress and
+#                         transcript test
+#   make check-interop    tests against real clients and Dovecot (needs them installed)
+#   make fuzz CC=clang    libFuzzer targets into build-fuzz/, each run FUZZ_SECONDS
+#   make bench            benchmarks, as ratios against a baseline in the same run
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+BINDIR   ?= bin
+FUZZ_SECONDS ?= 20
+
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing -fstack-protector-strong \
+	-Ilib -Imaildir
+LDLIBS   += -lcrypt
+ifeq ($(LIBBSD),1)
+override CFLAGS += -DHAVE_LIBBSD
+LDLIBS   += -lbsd
+endif
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+
+B        := $(BUILD)
+LIB_SRC  := $(wildcard lib/*.c)
+MD_SRC   := $(wildcard maildir/maildir_*.c)
+TOOL_SRC := $(filter-out $(MD_SRC),$(wildcard maildir/*.c))
+HDRS     := $(wildcard lib/*.h maildir/*.h)
+# A program is a directory with a main.c; checkpw/ builds bin/checkpassword-file.
+DAEMONS  := $(patsubst %/main.c,%,$(wildcard pop3d/main.c imapd/main.c smtpd/main.c checkpw/main.c))
+progname  = $(if $(filter checkpw,$(1)),checkpassword-file,$(1))
+PROGS    := maildir $(foreach d,$(DAEMONS),$(call progname,$(d)))
+
+LIBUTIL  := $(B)/libutil.a
+LIBMD    := $(B)/libmaildir.a
+obj       = $(patsubst %.c,$(B)/%.o,$(1))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+STRESS_SRC := $(wildcard tests/stress/*.c)
+STRESS_BIN := $(patsubst tests/stress/%.c,$(B)/tests/%,$(STRESS_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+all: $(addprefix $(BINDIR)/,$(PROGS))
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBUTIL): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBMD): $(call obj,$(MD_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BINDIR)/maildir: $(call obj,$(TOOL_SRC)) $(LIBMD) $(LIBUTIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Each daemon is its directory's sources (main.c last so tests can link the rest).
+define daemon
+$(BINDIR)/$(call progname,$(1)): $(call obj,$(wildcard $(1)/*.c)) $(LIBMD) $(LIBUTIL)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(DAEMONS),$(eval $(call daemon,$(d))))
+
+$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBMD) $(LIBUTIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBMD) $(LIBUTIL) $(LDLIBS)
+
+$(B)/tests/%: tests/stress/%.c $(LIBMD) $(LIBUTIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBMD) $(LIBUTIL) $(LDLIBS)
+
+# --- tests -------------------------------------------------------------------------------
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check:
+	$(MAKE) BUILD=build-check BINDIR=build-check/bin WERROR=1 \
+		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" run-tests
+
+# Runs against whatever build the variables name; `make check` names the sanitizer one.
+run-tests: all $(UNIT_BIN) $(STRESS_BIN)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		BIN=$(abspath $(BINDIR)) TESTBIN=$(abspath $(B)/tests) sh tests/run.sh
+
+check-interop: all
+	BIN=$(abspath $(BINDIR)) sh tests/interop/run.sh
+
+fuzz:
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(MAKE) --no-print-directory BUILD=build-fuzz/obj BINDIR=build-fuzz/bin \
+			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+			build-fuzz/obj/libutil.a build-fuzz/obj/libmaildir.a || exit 1; \
+		$(CC) -O1 -g -fsanitize=fuzzer,address,undefined -Ilib -Imaildir -D_POSIX_C_SOURCE=200809L \
+			-D_XOPEN_SOURCE=700 -o build-fuzz/$$n $$f build-fuzz/obj/libmaildir.a \
+			build-fuzz/obj/libutil.a -lcrypt || exit 1; \
+		mkdir -p build-fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			build-fuzz/corpus-$$n tests/fuzz/seed-$$n 2>build-fuzz/$$n.log \
+			|| { tail -50 build-fuzz/$$n.log; exit 1; }; \
+	done
+
+bench: all
+	BIN=$(abspath $(BINDIR)) sh bench/run.sh
+
+# --- install -----------------------------------------------------------------------------
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	for p in $(PROGS); do install -m 755 $(BINDIR)/$$p $(DESTDIR)$(PREFIX)/bin/; done
+	for m in man/*.[158]; do s=$${m##*.}; \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+clean:
+	rm -rf build build-check build-fuzz bin
+
+.PHONY: all check run-tests check-interop fuzz bench install clean

@@ -1,0 +1,58 @@
+/*
+ * The one line reader: hard limits, a caller-owned line buffer, deadlines, and a
+ * "push" half that parsers and fuzzers drive without any fd.
+ *
+ * A line is returned with its terminator (LF, or CR LF) so the protocol can apply its
+ * own bare-CR/bare-LF policy; the caller's buffer is NUL-terminated after it. A line
+ * longer than the caller's limit is consumed and discarded through its LF, and only
+ * then reported (ERANGE): the stream is back in sync when the caller sends its error.
+ */
+#ifndef LINE_H
+#define LINE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define LINE_INBUF 16384	/* read-ahead buffer; not a line limit */
+#define LINE_MORE 2		/* line_take(): no complete line buffered yet */
+
+struct line_reader {
+	int fd;			/* -1 for a push-only reader */
+	int timeout_ms;		/* deadline per read; -1 waits for ever */
+	char in[LINE_INBUF];
+	size_t pos, len;	/* unread input is in[pos..len) */
+	size_t have;		/* bytes of the current line already in the caller's buffer */
+	int discarding;		/* the current line went over the limit */
+	int partial_eof;	/* input ended inside a line (that partial line was dropped) */
+};
+
+void line_init(struct line_reader *r, int fd, int timeout_ms);
+
+/* Add bytes to the read-ahead buffer (push mode). Returns how many were taken, which is
+ * less than n when the buffer is full: take lines out and push the rest. */
+size_t line_push(struct line_reader *r, const void *p, size_t n);
+
+/* Take one line from what is buffered, never reading. max is the size of buf and so the
+ * longest line is max - 1 bytes including its terminator. Pass the same buf until a
+ * line is returned: a partial line is kept there between calls.
+ * Returns 1 (line in buf, *len_r bytes), LINE_MORE (need more input), or -1 with errno
+ * ERANGE (a too-long line was discarded up to and including its LF). */
+int line_take(struct line_reader *r, char *buf, size_t max, size_t *len_r);
+
+/* Like line_take, reading from r->fd as needed with the deadline. Returns 1 (a line),
+ * 0 (end of input; see partial_eof), or -1 with errno: ERANGE as above, ETIMEDOUT when
+ * the deadline passed, or the read error. */
+int line_read(struct line_reader *r, char *buf, size_t max, size_t *len_r);
+
+/* Read up to n raw bytes (literals, BDAT chunks): buffered bytes first, then from fd
+ * with the deadline. Returns the count (> 0), 0 at end of input, -1 with errno. */
+ssize_t line_read_raw(struct line_reader *r, void *p, size_t n);
+
+/* Bytes read ahead and not yet consumed (a pipelining client has sent more). */
+size_t line_buffered(const struct line_reader *r);
+
+/* Remove the terminator from a line returned above. Returns 2 when it was CR LF, 1 when
+ * a bare LF, 0 when there was none; *len is updated and buf stays NUL-terminated. */
+int line_chomp(char *buf, size_t *len);
+
+#endif

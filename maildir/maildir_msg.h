@@ -1,0 +1,38 @@
+/*
+ * Changing one message: flags by rename() (new/ -> cur/ on the way), expunge by unlink().
+ * Another process may have renamed the file since we last looked (its flags changed):
+ * then ENOENT is not an error but a reason to find the file's current name by its base
+ * and try again. A message whose base is found nowhere has been expunged.
+ */
+#ifndef MAILDIR_MSG_H
+#define MAILDIR_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Find the current name of the message with this base (name up to the info separator)
+ * by reading cur/ then new/. 0 with *in_new_r and name_r set, or -1 with errno ENOENT
+ * (expunged) or another error. */
+int maildir_msg_find(const char *dir, const char *base, size_t base_len,
+		     int *in_new_r, char *name_r, size_t namesz);
+
+/* Give message (in_new, name) these flags and keywords: rename to cur/ with the new info,
+ * keeping foreign fields. Retries through maildir_msg_find() when the file was renamed
+ * under us. On success the new name is in newname_r (the same as the old one when nothing
+ * changed). -1 with errno ENOENT when the message is gone. */
+int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_t flags,
+			  uint32_t keywords, char *newname_r, size_t namesz);
+
+/* Unlink the message, following a rename as above. 0 when it is gone afterwards
+ * (also when someone else expunged it first), -1 with errno on a real error. */
+int maildir_msg_expunge(const char *dir, int in_new, const char *name);
+
+/* Build dir/{new|cur}/name into out. 0 or -1 with errno ENAMETOOLONG. */
+int maildir_msg_path(const char *dir, int in_new, const char *name, char *out, size_t outsz);
+
+/* Open the message for reading, following a rename as above (in_new and name are updated
+ * in place when it moved; name must have room for MAILDIR_NAME_MAX + 1). An fd, or -1
+ * with errno (ENOENT: expunged). */
+int maildir_msg_open(const char *dir, int *in_new, char *name);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * dovecot-uidlist, the UID <-> file name map (shared/rfc/dovecot-maildir.md):
+ *   3 V<uidvalidity> N<nextuid> G<guid> [other header fields]
+ *   <uid> [<key><value> ...] :<last known file name>
+ * Version 1 (Courier-compatible: "1 <uidvalidity> <nextuid>", then "<uid> <name>") is
+ * read too, and so is courierimapuiddb. Unknown header fields and record keys are kept
+ * and written back. The file is never edited in place: records are appended, or the
+ * whole file is replaced by rename(), both under the dovecot-uidlist.lock dotlock.
+ */
+#ifndef MAILDIR_UIDLIST_H
+#define MAILDIR_UIDLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAILDIR_UIDLIST_FILE "dovecot-uidlist"
+#define MAILDIR_COURIER_UIDDB "courierimapuiddb"
+#define MAILDIR_UIDLIST_MAX (256u << 20)	/* refuse to read a larger file */
+
+struct maildir_uidrec {
+	uint32_t uid;
+	char *keys;		/* the fields between uid and ':' ("W2481 P..."), "" when none */
+	char *name;		/* the last known file name */
+};
+
+struct maildir_uidlist {
+	unsigned version;	/* 3 (or 1 as read) */
+	uint32_t uidvalidity;
+	uint32_t nextuid;
+	char guid[33];		/* G field, hex; "" when absent */
+	char *hdr_extra;	/* header fields other than V N G, space-separated, or "" */
+	struct maildir_uidrec *v;	/* records in file order (UIDs increasing) */
+	size_t n, cap;
+};
+
+/* Parse the text of a dovecot-uidlist (version 1 or 3) or, with courier = 1, of a
+ * courierimapuiddb, into an empty list. 0, or -1 with errno EINVAL (bad header, a
+ * record out of order or malformed) and *line_r the 1-based line at fault. */
+int maildir_uidlist_parse(const char *text, size_t len, int courier,
+			  struct maildir_uidlist *r, size_t *line_r);
+/* Read dir/dovecot-uidlist into an empty list. -1 with errno ENOENT when absent. */
+int maildir_uidlist_read(const char *dir, struct maildir_uidlist *r);
+/* The text of the list in version 3 form (header then every record), appended to out. */
+struct buf;
+int maildir_uidlist_format(const struct maildir_uidlist *u, struct buf *out);
+/* Replace dir/dovecot-uidlist with u (temporary file, fsync, rename). Call with the lock
+ * held. 0 or -1 with errno. */
+int maildir_uidlist_write(const char *dir, const struct maildir_uidlist *u);
+/* Append records to dir/dovecot-uidlist (which must exist, version 3) and fsync. Call
+ * with the lock held. 0 or -1 with errno. The header's N is not rewritten by an append:
+ * readers take nextuid as max(N, last uid + 1). */
+int maildir_uidlist_append(const char *dir, const struct maildir_uidrec *recs, size_t n);
+
+/* Add a record (copies keys and name). 0 or -1 with errno ENOMEM / EINVAL (uid not above
+ * the last record's). */
+int maildir_uidlist_add(struct maildir_uidlist *u, uint32_t uid, const char *keys,
+			const char *name);
+/* Index of the record with this uid (binary search), or -1 when there is none. */
+long maildir_uidlist_find(const struct maildir_uidlist *u, uint32_t uid);
+/* Value of key letter k in keys ("W2481 P..." style), copied into out; 1 found, 0 not. */
+int maildir_uidrec_key(const char *keys, char k, char *out, size_t outsz);
+void maildir_uidlist_free(struct maildir_uidlist *u);
+
+/* A fresh UIDVALIDITY (the current time, as Dovecot does) and a random 128-bit GUID. */
+uint32_t maildir_uidvalidity_new(void);
+void maildir_guid_new(char out[33]);
+
+#endif

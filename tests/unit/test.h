@@ -1,0 +1,38 @@
+/*
+ * A unit-test harness small enough to read in one sitting: a test is a function, a
+ * suite is a NULL-terminated array of them, test_run() runs each and prints one line
+ * per failed assertion and a closing "N passed, N failed" line.
+ *
+ *   static void test_foo(void) { test_begin("foo"); test_assert(1 + 1 == 2); test_end(); }
+ *   int main(void) { static void (*const t[])(void) = { test_foo, NULL }; return test_run(t); }
+ */
+#ifndef TEST_H
+#define TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *test_name_;
+static int test_failed_now_, test_passed_, test_failed_;
+
+#define test_begin(name) (test_name_ = (name), test_failed_now_ = 0)
+#define test_assert(expr) do { if (!(expr)) { \
+		fprintf(stderr, "FAIL %s: %s:%d: %s\n", test_name_, __FILE__, __LINE__, #expr); \
+		test_failed_now_ = 1; } } while (0)
+#define test_assert_str(a, b) do { const char *a_ = (a), *b_ = (b); \
+	if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) { \
+		fprintf(stderr, "FAIL %s: %s:%d: %s == %s (\"%s\" vs \"%s\")\n", test_name_, \
+			__FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+		test_failed_now_ = 1; } } while (0)
+#define test_end() (test_failed_now_ ? test_failed_++ : test_passed_++)
+
+static inline int test_run(void (*const tests[])(void))
+{
+	for (size_t i = 0; tests[i] != NULL; i++)
+		tests[i]();
+	printf("%d passed, %d failed\n", test_passed_, test_failed_);
+	return test_failed_ == 0 ? 0 : 1;
+}
+
+#endif
