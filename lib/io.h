@@ -11,7 +11,10 @@
 struct buf;
 
 /* Write all n bytes, retrying on EINTR/EAGAIN (waiting up to timeout_ms for each
- * chunk to be accepted; -1 waits for ever). 0, or -1 with errno (ETIMEDOUT on deadline). */
+ * chunk to be accepted; -1 waits for ever). 0, or -1 with errno (ETIMEDOUT on deadline,
+ * EPIPE when the reader is gone: callers ignore SIGPIPE, as the library never touches
+ * signal dispositions). On a blocking fd with a deadline, writes go in PIPE_BUF pieces
+ * after POLLOUT so that no single write(2) can block past it. */
 int io_write_all(int fd, const void *p, size_t n, int timeout_ms);
 /* Read up to n bytes, waiting at most timeout_ms (-1: for ever) for the first one.
  * Returns the count, 0 at end of file, -1 with errno (ETIMEDOUT on deadline). */
@@ -20,10 +23,17 @@ ssize_t io_read_timeout(int fd, void *p, size_t n, int timeout_ms);
  * (ETIMEDOUT when timeout_ms passed; -1 waits for ever). */
 int io_wait(int fd, short events, int timeout_ms);
 /* Append the whole file at path to b (bounded by b->max: E2BIG past it).
- * 0, or -1 with errno (ENOENT when the file does not exist). */
+ * 0, or -1 with errno (ENOENT when the file does not exist); on error b keeps exactly
+ * what it held before. */
 int io_read_file(const char *path, struct buf *b);
 /* Read everything from fd into b, same bound and returns as io_read_file. */
 int io_read_fd(int fd, struct buf *b);
+/* Deadline helpers on CLOCK_MONOTONIC, in milliseconds. io_deadline(timeout_ms) is the
+ * absolute deadline (-1 when timeout_ms < 0: none); io_ms_left() the poll(2) timeout
+ * left until it (0 once passed, -1 for none). */
+long long io_now_ms(void);
+long long io_deadline(int timeout_ms);
+int io_ms_left(long long deadline);
 /* fsync() a directory, so that a link/rename/unlink in it is durable. */
 int io_fsync_dir(const char *path);
 
