@@ -18,7 +18,7 @@
 
 struct line_reader {
 	int fd;			/* -1 for a push-only reader */
-	int timeout_ms;		/* deadline per read; -1 waits for ever */
+	int timeout_ms;		/* deadline per line_read/line_read_raw call; -1: none */
 	char in[LINE_INBUF];
 	size_t pos, len;	/* unread input is in[pos..len) */
 	size_t have;		/* bytes of the current line already in the caller's buffer */
@@ -41,11 +41,14 @@ int line_take(struct line_reader *r, char *buf, size_t max, size_t *len_r);
 
 /* Like line_take, reading from r->fd as needed with the deadline. Returns 1 (a line),
  * 0 (end of input; see partial_eof), or -1 with errno: ERANGE as above, ETIMEDOUT when
- * the deadline passed, or the read error. */
+ * the deadline passed, or the read error. The deadline covers the whole call, however
+ * many reads it takes; after ETIMEDOUT the partial line is kept and a retry goes on.
+ * A push-only reader (fd -1) is at end of input once its buffered lines are taken. */
 int line_read(struct line_reader *r, char *buf, size_t max, size_t *len_r);
 
 /* Read up to n raw bytes (literals, BDAT chunks): buffered bytes first, then from fd
- * with the deadline. Returns the count (> 0), 0 at end of input, -1 with errno. */
+ * with the deadline. Returns the count (> 0), 0 at end of input, -1 with errno.
+ * Only between lines: bytes of a partial line already in the caller's buffer stay there. */
 ssize_t line_read_raw(struct line_reader *r, void *p, size_t n);
 
 /* Bytes read ahead and not yet consumed (a pipelining client has sent more). */

@@ -2,6 +2,8 @@
  * The one buffered writer (normally for fd 1, the client). Errors are sticky: after the
  * first failed write every call returns -1, so a session can write a whole reply and
  * check once. A write error or a missed deadline means the client is gone.
+ * Programs ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) so that a vanished client is an
+ * EPIPE error here rather than a silent death; the library never changes signals.
  */
 #ifndef OUT_H
 #define OUT_H
