@@ -25,7 +25,8 @@ struct maildir_tmp {
 	time_t mtime;			/* when not 0, set as the file's mtime (IMAP INTERNALDATE) */
 };
 
-/* Create tmp/<unique> in the Maildir dir. 0, or -1 with errno. */
+/* Create tmp/<unique> in the Maildir dir, resetting every field of t (set t->mtime
+ * after this call). 0, or -1 with errno (t->fd is then -1). */
 int maildir_tmp_open(struct maildir_tmp *t, const char *dir);
 /* Append bytes to the message. 0, or -1 with errno (the message is then to be aborted). */
 int maildir_tmp_write(struct maildir_tmp *t, const void *p, size_t n);
@@ -35,7 +36,8 @@ int maildir_tmp_write(struct maildir_tmp *t, const void *p, size_t n);
  * -1 with errno otherwise, and then nothing is left in new/ or cur/ (nor in tmp/). */
 int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags,
 		       uint32_t keywords, char *name_r, size_t namesz);
-/* Close and unlink an uncommitted message. Safe to call on a closed one. */
+/* Close and unlink an uncommitted message. Safe to call on a closed one (after a failed
+ * open, after commit, twice). */
 void maildir_tmp_abort(struct maildir_tmp *t);
 
 /* Deliver everything read from fd into new/ of dir. 0 (durable, name in name_r) or -1

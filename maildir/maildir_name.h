@@ -42,7 +42,11 @@ struct maildir_name {
 
 /* Parse a file name (no directory part). Returns 0, or -1 with errno EINVAL for names
  * that are no message: empty, starting with '.', containing '/', longer than the max.
- * Foreign forms parse with what can be read: an unknown info version leaves info_v2 0. */
+ * Foreign forms parse with what can be read: an unknown info version leaves info_v2 0.
+ * The separator is the first ':'; without one, the first ';' or '!' followed by
+ * "<digit>,". In a "2," info a character other than a letter ends the flag letters;
+ * the tail still starts at the first ',' (what lies between is not kept by
+ * maildir_name_with_flags). A malformed or overflowing S= / W= is left unknown. */
 int maildir_name_parse(const char *name, struct maildir_name *r);
 
 /* Write into out the name with its flags replaced: base, separator (':' when there was
@@ -60,8 +64,9 @@ int maildir_flags_format(uint32_t flags, uint32_t keywords, char *out, size_t ou
 void maildir_flags_parse(const char *s, uint32_t *flags_r, uint32_t *keywords_r);
 
 /* A new unique base name <sec>.M<usec>P<pid>Q<n>.<host> (host from gethostname, or
- * $MAILDIR_HOSTNAME when set, with '/' and ':' written as \057 and \072 and anything
- * but printable ASCII dropped). Q counts per process. Returns length or -1 ENAMETOOLONG. */
+ * $MAILDIR_HOSTNAME when set, with '/' ':' ',' written as \057 \072 \054, space and
+ * anything but printable ASCII dropped, cut at 64 bytes). Q counts per process.
+ * Returns length or -1 ENAMETOOLONG. */
 int maildir_unique(char *out, size_t outsz);
 
 /* Compare two names by delivery order: sec, then usec, then the whole base bytewise. */
