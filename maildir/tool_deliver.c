@@ -1,0 +1,107 @@
+/*
+ * `maildir deliver MAILDIR [FOLDER] < message`: the local delivery agent.
+ *
+ * MTAs pass the envelope in the environment (Postfix and OpenSMTPD set SENDER and
+ * RECIPIENT; procmail-style callers may not), and expect sysexits: 0 delivered and
+ * durable, 75 try again later, never a partial message in new/ (the library's tmp/ +
+ * fsync + link protocol makes that so). Return-Path and Delivered-To are added above the
+ * message when the envelope is known, as RFC 5321 4.4 asks of the final delivery.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "maildir_deliver.h"
+#include "tool.h"
+
+#define DELIVER_CHUNK 65536
+#define ENVELOPE_ADDR_MAX 512	/* RFC 5321 4.5.3.1.3: a path is at most 256 octets */
+
+/* An envelope address fit for a header: printable, no CR/LF that could start a header
+ * of its own. */
+static int header_safe(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > ENVELOPE_ADDR_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int add_trace(struct buf *h)
+{
+	const char *sender = getenv("SENDER");
+	const char *rcpt = getenv("RECIPIENT");
+
+	if (sender != NULL) {
+		if (!header_safe(sender))
+			log_warn("SENDER is not fit for a header; Return-Path not added");
+		else if (buf_printf(h, "Return-Path: <%s>\n", sender) < 0)
+			return -1;
+	}
+	if (rcpt != NULL && *rcpt != '\0') {
+		if (!header_safe(rcpt))
+			log_warn("RECIPIENT is not fit for a header; Delivered-To not added");
+		else if (buf_printf(h, "Delivered-To: %s\n", rcpt) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int tool_deliver(int argc, char **argv)
+{
+	char path[PATH_MAX], name[MAILDIR_NAME_MAX + 1];
+	struct maildir_tmp t;
+	struct buf h;
+	char *chunk = NULL;
+	ssize_t got;
+
+	if (argc < 1 || argc > 2)
+		return EX_USAGE;
+	if (tool_folder_path(argv[0], argc > 1 ? argv[1] : NULL, path, sizeof path) < 0)
+		return EX_TEMPFAIL;
+	buf_init(&h, 2 * ENVELOPE_ADDR_MAX + 64);
+	if (add_trace(&h) < 0 || (chunk = malloc(DELIVER_CHUNK)) == NULL) {
+		buf_free(&h);
+		log_warn("out of memory");
+		return EX_TEMPFAIL;
+	}
+	if (maildir_tmp_open(&t, path) < 0) {
+		log_warn("%s: cannot create a message: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (h.len > 0 && maildir_tmp_write(&t, h.s, h.len) < 0)
+		goto fail_write;
+	while ((got = read(0, chunk, DELIVER_CHUNK)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("reading the message: %s", strerror(errno));
+			goto fail_abort;
+		}
+		if (maildir_tmp_write(&t, chunk, (size_t)got) < 0)
+			goto fail_write;
+	}
+	if (maildir_tmp_commit(&t, "new", 0, 0, name, sizeof name) < 0) {
+		log_warn("%s: cannot store the message: %s", path, strerror(errno));
+		goto fail;
+	}
+	log_info("delivered %s/new/%s", path, name);
+	buf_free(&h);
+	free(chunk);
+	return EX_OK;
+fail_write:
+	log_warn("%s: writing the message: %s", path, strerror(errno));
+fail_abort:
+	maildir_tmp_abort(&t);
+fail:
+	buf_free(&h);
+	free(chunk);
+	return EX_TEMPFAIL;
+}
