@@ -1,0 +1,196 @@
+/* Unit tests for lib/log.c: the exact line format on fd 2, escaping of client bytes,
+ * truncation, the peer address from the environment, and errno preservation. */
+#include "log.h"
+#include "test.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static int saved_stderr = -1, cap_r = -1;
+
+/* Point fd 2 at a pipe until capture_end(). */
+static void capture_begin(void)
+{
+	int p[2];
+
+	if (pipe(p) != 0)
+		abort();
+	saved_stderr = dup(2);
+	if (saved_stderr < 0 || dup2(p[1], 2) < 0)
+		abort();
+	close(p[1]);
+	cap_r = p[0];
+}
+
+/* Restore fd 2 and return what was written (at most sz - 1 bytes) in out. */
+static size_t capture_end(char *out, size_t sz)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	while (len + 1 < sz && (n = read(cap_r, out + len, sz - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(cap_r);
+	return len;
+}
+
+static void expect_line(char *want, size_t sz, const char *prog, const char *level,
+			const char *msg)
+{
+	int n = snprintf(want, sz, "%s[%ld]: %s: %s\n", prog, (long)getpid(), level, msg);
+
+	if (n < 0 || (size_t)n >= sz)
+		abort();
+}
+
+static void test_defaults(void)
+{
+	char got[256], want[256];
+
+	test_begin("without log_init: prog is ?, peer read lazily from TCPREMOTEIP");
+	setenv("TCPREMOTEIP", "192.0.2.1", 1);
+	setenv("REMOTE_ADDR", "198.51.100.9", 1);
+	capture_begin();
+	log_info("hello %d", 42);
+	capture_end(got, sizeof got);
+	expect_line(want, sizeof want, "?", "info", "hello 42");
+	test_assert_str(got, want);
+	test_assert_str(log_peer(), "192.0.2.1");
+	test_end();
+}
+
+static void test_format(void)
+{
+	char got[256], want[256];
+
+	test_begin("one line per event: prog[pid]: info|warn|fatal: message");
+	log_init("pop3d");
+	capture_begin();
+	log_info("login user=%s", "alice");
+	log_warn("slow");
+	log_fatal("disk %s", "full");
+	capture_end(got, sizeof got);
+	{
+		char w1[80], w2[80], w3[80];
+
+		expect_line(w1, sizeof w1, "pop3d", "info", "login user=alice");
+		expect_line(w2, sizeof w2, "pop3d", "warn", "slow");
+		expect_line(w3, sizeof w3, "pop3d", "fatal", "disk full");
+		snprintf(want, sizeof want, "%s%s%s", w1, w2, w3);
+	}
+	test_assert_str(got, want);
+	test_end();
+}
+
+static void test_escaping(void)
+{
+	char got[256], want[256];
+
+	test_begin("client bytes are escaped: CR, LF, ESC, DEL, 8-bit, backslash");
+	log_init("imapd");
+	capture_begin();
+	log_info("cmd=%s", "a\r\nimapd[1]: fatal: x\x1b[2J\x7f\xff\\");
+	capture_end(got, sizeof got);
+	expect_line(want, sizeof want, "imapd", "info",
+		    "cmd=a\\x0D\\x0Aimapd[1]: fatal: x\\x1B[2J\\x7F\\xFF\\\\");
+	test_assert_str(got, want);
+	test_assert(strchr(got, '\n') == got + strlen(got) - 1);
+	test_end();
+}
+
+static void test_long_message(void)
+{
+	static char big[3 * LOG_LINE_MAX], got[2 * LOG_LINE_MAX + 256];
+	char prefix[64];
+	size_t len;
+	int n;
+
+	test_begin("a long message is cut to LOG_LINE_MAX with ... and still one line");
+	log_init("smtpd");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	big[5] = '\n';
+	capture_begin();
+	log_warn("%s", big);
+	len = capture_end(got, sizeof got);
+	n = snprintf(prefix, sizeof prefix, "smtpd[%ld]: warn: ", (long)getpid());
+	test_assert(n > 0 && strncmp(got, prefix, (size_t)n) == 0);
+	test_assert(len == (size_t)n + LOG_LINE_MAX - 1 + 1);
+	test_assert(memcmp(got + n, "xxxxx\\x0Axxx", 12) == 0);
+	test_assert(memcmp(got + len - 4, "...\n", 4) == 0);
+	test_assert(strchr(got, '\n') == got + len - 1);
+	test_end();
+}
+
+static void test_sanitize(void)
+{
+	char d[16];
+
+	test_begin("log_sanitize truncates whole escapes and marks the cut");
+	test_assert(log_sanitize(d, sizeof d, "plain", 5) == 5);
+	test_assert_str(d, "plain");
+	test_assert(log_sanitize(d, sizeof d, "a\0b", 3) == 6);
+	test_assert_str(d, "a\\x00b");
+	test_assert(log_sanitize(d, sizeof d, "0123456789abcde", 15) == 15);	/* fits */
+	test_assert_str(d, "0123456789abcde");
+	test_assert(log_sanitize(d, sizeof d, "0123456789abcdef", 16) == 15);
+	test_assert_str(d, "0123456789ab...");
+	/* The escape of \n would cross the end: it is dropped whole, not split. */
+	test_assert(log_sanitize(d, sizeof d, "0123456789\n\n", 12) == 13);
+	test_assert_str(d, "0123456789...");
+	test_assert(log_sanitize(d, 3, "abcdef", 6) == 2);
+	test_assert_str(d, "..");
+	test_assert(log_sanitize(d, 1, "abc", 3) == 0);
+	test_assert_str(d, "");
+	d[0] = 'q';
+	test_assert(log_sanitize(d, 0, "abc", 3) == 0);
+	test_assert(d[0] == 'q');
+	test_end();
+}
+
+static void test_peer_and_errno(void)
+{
+	char got[128];
+
+	test_begin("log_peer falls back to REMOTE_ADDR then -; logging keeps errno");
+	unsetenv("TCPREMOTEIP");
+	setenv("REMOTE_ADDR", "2001:db8::1", 1);
+	log_init("x");
+	test_assert_str(log_peer(), "2001:db8::1");
+	setenv("TCPREMOTEIP", "", 1);
+	log_init("x");
+	test_assert_str(log_peer(), "2001:db8::1");
+	unsetenv("TCPREMOTEIP");
+	unsetenv("REMOTE_ADDR");
+	log_init("x");
+	test_assert_str(log_peer(), "-");
+	setenv("TCPREMOTEIP", "evil\nline", 1);
+	log_init("x");
+	test_assert_str(log_peer(), "evil\\x0Aline");
+	unsetenv("TCPREMOTEIP");
+
+	capture_begin();
+	errno = ENOSPC;
+	log_warn("x");
+	test_assert(errno == ENOSPC);
+	capture_end(got, sizeof got);
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const tests[])(void) = {
+		test_defaults,	/* must run first: it checks the state before log_init */
+		test_format,
+		test_escaping,
+		test_long_message,
+		test_sanitize,
+		test_peer_and_errno,
+		NULL,
+	};
+
+	return test_run(tests);
+}
