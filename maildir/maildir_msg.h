@@ -11,20 +11,23 @@
 #include <stdint.h>
 
 /* Find the current name of the message with this base (name up to the info separator)
- * by reading cur/ then new/. 0 with *in_new_r and name_r set, or -1 with errno ENOENT
- * (expunged) or another error. */
+ * by reading new/ then cur/ (twice before giving up, as readdir may miss a file renamed
+ * meanwhile). 0 with *in_new_r and name_r set, or -1 with errno ENOENT (expunged) or
+ * another error. */
 int maildir_msg_find(const char *dir, const char *base, size_t base_len,
 		     int *in_new_r, char *name_r, size_t namesz);
 
 /* Give message (in_new, name) these flags and keywords: rename to cur/ with the new info,
  * keeping foreign fields. Retries through maildir_msg_find() when the file was renamed
  * under us. On success the new name is in newname_r (the same as the old one when nothing
- * changed). -1 with errno ENOENT when the message is gone. */
+ * changed; no system call then). -1 with errno ENOENT when the message is gone, EAGAIN
+ * when it was renamed under us on every try. */
 int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_t flags,
 			  uint32_t keywords, char *newname_r, size_t namesz);
 
 /* Unlink the message, following a rename as above. 0 when it is gone afterwards
- * (also when someone else expunged it first), -1 with errno on a real error. */
+ * (also when someone else expunged it first), -1 with errno on a real error (EAGAIN as
+ * above). */
 int maildir_msg_expunge(const char *dir, int in_new, const char *name);
 
 /* Build dir/{new|cur}/name into out. 0 or -1 with errno ENAMETOOLONG. */

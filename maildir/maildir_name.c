@@ -177,9 +177,19 @@ int maildir_name_parse(const char *name, struct maildir_name *r)
 		return -1;
 	}
 	len = strnlen(name, MAILDIR_NAME_MAX + 1);
-	if (len > MAILDIR_NAME_MAX || memchr(name, '/', len) != NULL) {
+	if (len > MAILDIR_NAME_MAX) {
 		errno = EINVAL;
 		return -1;
+	}
+	/* A control character (a newline above all) could not be written to the
+	 * line-based dovecot-uidlist, nor logged safely: such a file is no message. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '/' || c < 0x20 || c == 0x7f) {
+			errno = EINVAL;
+			return -1;
+		}
 	}
 	r->base_len = find_sep(name, len);
 	r->tail_off = len;

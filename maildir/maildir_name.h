@@ -41,7 +41,8 @@ struct maildir_name {
 };
 
 /* Parse a file name (no directory part). Returns 0, or -1 with errno EINVAL for names
- * that are no message: empty, starting with '.', containing '/', longer than the max.
+ * that are no message: empty, starting with '.', containing '/' or a control character
+ * (< 0x20, 0x7f: no uidlist line could hold it), longer than the max.
  * Foreign forms parse with what can be read: an unknown info version leaves info_v2 0.
  * The separator is the first ':'; without one, the first ';' or '!' followed by
  * "<digit>,". In a "2," info a character other than a letter ends the flag letters;

@@ -108,6 +108,10 @@ static void test_parse_refused(void)
 	test_assert(maildir_name_parse("..", &p) < 0);
 	test_assert(maildir_name_parse(".hidden:2,S", &p) < 0);
 	test_assert(maildir_name_parse("a/b", &p) < 0);
+	test_assert(maildir_name_parse("1.M1P1.h\n:2,S", &p) < 0 && errno == EINVAL);
+	test_assert(maildir_name_parse("1.M1P1.h\r", &p) < 0);
+	test_assert(maildir_name_parse("1\x7f", &p) < 0);
+	test_assert(maildir_name_parse("1.M1P1.h\xc3\xa9:2,S", &p) == 0);
 	memset(longname, 'a', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
 	test_assert(maildir_name_parse(longname, &p) < 0 && errno == EINVAL);
