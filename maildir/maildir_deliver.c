@@ -211,6 +211,7 @@ int maildir_deliver_fd(const char *dir, int fd, char *name_r, size_t namesz)
 {
 	struct maildir_tmp t;
 	char *chunk = malloc(DELIVER_CHUNK);
+	int saved;
 
 	if (chunk == NULL)
 		return -1;
@@ -233,8 +234,10 @@ int maildir_deliver_fd(const char *dir, int fd, char *name_r, size_t namesz)
 	return maildir_tmp_commit(&t, "new", 0, 0, name_r, namesz);
 
 fail:
+	saved = errno;
 	maildir_tmp_abort(&t);
 	free(chunk);
+	errno = saved;
 	return -1;
 }
 
