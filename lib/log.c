@@ -116,9 +116,7 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 
 	n = vsnprintf(raw, sizeof raw, fmt, ap);
 	if (n < 0) {
-		rawlen = 0;
-		str_lcpy(raw, "(unformattable log message)", sizeof raw);
-		rawlen = strlen(raw);
+		rawlen = str_lcpy(raw, "(unformattable log message)", sizeof raw);
 	} else {
 		rawlen = (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
 	}
