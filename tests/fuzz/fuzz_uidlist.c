@@ -1,0 +1,53 @@
+/*
+ * dovecot-uidlist / courierimapuiddb reader on arbitrary bytes, as either kind of file.
+ * Whatever it accepts, the writer must write and the reader read back to the same
+ * values: a record that changed on the way would silently move a UID to another message.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "maildir_uidlist.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void same(const struct maildir_uidlist *a, const struct maildir_uidlist *b)
+{
+	if (b->version != 3 || a->uidvalidity != b->uidvalidity ||
+	    a->nextuid != b->nextuid || strcmp(a->guid, b->guid) != 0 ||
+	    strcmp(a->hdr_extra, b->hdr_extra) != 0 || a->n != b->n)
+		abort();
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].uid != b->v[i].uid || strcmp(a->v[i].keys, b->v[i].keys) != 0 ||
+		    strcmp(a->v[i].name, b->v[i].name) != 0)
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	for (int courier = 0; courier <= 1; courier++) {
+		struct maildir_uidlist u, r;
+		struct buf b;
+		size_t line;
+
+		if (maildir_uidlist_parse((const char *)data, size, courier, &u, &line) < 0) {
+			if (line == 0 || u.v != NULL)
+				abort();
+			continue;
+		}
+		buf_init(&b, MAILDIR_UIDLIST_MAX);
+		if (maildir_uidlist_format(&u, &b) < 0)
+			abort();
+		if (maildir_uidlist_parse(b.s, b.len, 0, &r, &line) < 0)
+			abort();
+		same(&u, &r);
+		for (size_t i = 0; i < u.n; i++)
+			if (maildir_uidlist_find(&u, u.v[i].uid) != (long)i)
+				abort();
+		maildir_uidlist_free(&r);
+		maildir_uidlist_free(&u);
+		buf_free(&b);
+	}
+	return 0;
+}
