@@ -1,0 +1,6 @@
+#!/bin/sh
+# Every benchmark, each printing ratios against a baseline measured in the same run.
+set -eu
+: "${BIN:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+python3 "$here/bench_maildir.py" "$BIN" "${BENCH_MESSAGES:-100000}"
