@@ -1,0 +1,53 @@
+/*
+ * Every limit pop3d enforces, with its source. A client over a limit gets -ERR and the
+ * stream stays in sync (the line reader discards through the LF); repeated offences end
+ * the session.
+ */
+#ifndef POP3D_LIMITS_H
+#define POP3D_LIMITS_H
+
+/* RFC 2449 section 4: "command lines ... MUST NOT exceed 255 octets, including the
+ * terminating CRLF". The reader's buffer holds the line, its terminator and a NUL. */
+#define POP3_CMD_MAX 255
+#define POP3_CMD_BUF (POP3_CMD_MAX + 1)
+
+/* RFC 2449 section 4: keywords (command names) are 3 or 4 characters; longer verbs are
+ * unknown commands, never parsed further. */
+#define POP3_VERB_MAX 4
+
+/* RFC 4616 section 2: authzid, authcid and passwd are each at most 255 octets, so a
+ * PLAIN message is at most 3 * 255 + 2 octets, 1024 characters in base64 (RFC 4648),
+ * plus CRLF: the bound on an AUTH continuation line (RFC 5034 lets them be long). */
+#define POP3_SASL_FIELD_MAX 255
+#define POP3_SASL_MSG_MAX (3 * POP3_SASL_FIELD_MAX + 2)
+#define POP3_SASL_LINE_BUF (1024 + 2 + 1)
+
+/* User names we carry between USER and PASS: the checkpassword interface allows 512
+ * bytes for user, password and timestamp together (cr.yp.to/checkpwd/interface.html). */
+#define POP3_USER_MAX 255
+
+/* Protocol errors in a row (unknown commands, bad arguments, over-long lines) before
+ * the session is ended, as qmail and OpenSMTPD do against confused or hostile peers. */
+#define POP3_ERRORS_MAX 5
+/* Failed logins before the connection is closed (each already costs the checker's
+ * fail delay). */
+#define POP3_AUTH_FAILS_MAX 3
+
+/* RFC 1939 section 3: "An POP3 server MAY have an inactivity autologout timer. Such a
+ * timer MUST be of at least 10 minutes' duration." */
+#define POP3_IDLE_TIMEOUT_MS (10 * 60 * 1000)
+/* A client that stops reading a reply is gone after this long. */
+#define POP3_WRITE_TIMEOUT_MS (10 * 60 * 1000)
+
+/* Message streaming: read this much of the file at a time (RETR, TOP). */
+#define POP3_RETR_CHUNK 65536
+
+/* The APOP timestamp <pid.time@host> (RFC 1939 section 7); host cut to fit. */
+#define POP3_HOST_MAX 64
+#define POP3_TIMESTAMP_MAX 128
+
+/* UIDL strings: RFC 1939 section 7, "The unique-id of a message ... consists of one to
+ * 70 characters in the range 0x21 to 0x7E". */
+#define POP3_UIDL_MAX 70
+
+#endif

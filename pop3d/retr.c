@@ -1,0 +1,252 @@
+/*
+ * Messages on the wire: exact sizes, RETR/TOP streaming, UIDLs.
+ *
+ * The size a client is told (STAT, LIST) is what RETR sends before the terminating
+ * ".": CRLF line ends, before dot-stuffing (RFC 1939 section 11 calls LIST sizes exact;
+ * fetchmail and others check them). That is the message's vsize (bare LF counted as
+ * CR LF: ,W= in the name, the uidlist's W, or maildir_box_sizes), plus the CRLF we add
+ * when the file's last byte is not LF. That last byte is learnt with one pread when a
+ * size is first needed, never at login, and kept.
+ */
+#include "pop3.h"
+
+#include "log.h"
+#include "maildir_msg.h"
+#include "maildir_name.h"
+#include "maildir_uidlist.h"
+#include "str.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Open message i, following a rename by another process (flags changed); the view
+ * learns the new name. An fd, or -1 with errno (ENOENT: expunged). */
+static int msg_open(struct pop3 *s, size_t i)
+{
+	struct maildir_msg *m = &s->box.v[i];
+	char name[MAILDIR_NAME_MAX + 1];
+	int in_new = m->in_new, fd;
+
+	if (str_lcpy(name, m->name, sizeof name) >= sizeof name) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = maildir_msg_open(s->box.dir, &in_new, name);
+	if (fd < 0)
+		return -1;
+	if (strcmp(name, m->name) != 0) {
+		struct maildir_name mn;
+		char *dup = strdup(name);
+
+		if (dup != NULL) {
+			free(m->name);
+			m->name = dup;
+			m->in_new = in_new;
+			if (maildir_name_parse(name, &mn) == 0) {
+				m->flags = mn.flags;
+				m->keywords = mn.keywords;
+			}
+		}
+	}
+	return fd;
+}
+
+/* 1 when the open file's last byte is LF or it is empty, 0 when not, -1 with errno. */
+static int ends_in_lf(int fd)
+{
+	struct stat st;
+	char c;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (st.st_size == 0)
+		return 1;
+	do
+		n = pread(fd, &c, 1, st.st_size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	return n == 1 && c == '\n';
+}
+
+/* Size of message i with its file open as fd. */
+static int size_from_fd(struct pop3 *s, size_t i, int fd, uint64_t *size_r)
+{
+	struct maildir_msg *m = &s->box.v[i];
+	int lf;
+
+	if (!s->m[i].sized) {
+		if (m->vsize == MAILDIR_SIZE_UNKNOWN && maildir_box_sizes(&s->box, m) < 0)
+			return -1;
+		lf = ends_in_lf(fd);
+		if (lf < 0)
+			return -1;
+		s->m[i].wire_size = m->vsize + (lf ? 0 : 2);
+		s->m[i].sized = 1;
+	}
+	*size_r = s->m[i].wire_size;
+	return 0;
+}
+
+int pop3_msg_size(struct pop3 *s, size_t i, uint64_t *size_r)
+{
+	int fd, rc, e;
+
+	if (s->m[i].sized) {
+		*size_r = s->m[i].wire_size;
+		return 0;
+	}
+	fd = msg_open(s, i);
+	if (fd < 0)
+		return -1;
+	rc = size_from_fd(s, i, fd, size_r);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/* Streaming state: bare LF becomes CRLF, a line starting with '.' gets another
+ * (RFC 1939 section 3), and for TOP the output stops after the wanted body lines. */
+struct stream {
+	int at_bol;		/* next byte starts a line */
+	int prev_cr;
+	int in_header;
+	int line_empty;		/* nothing but CRs on the current line so far */
+	int top;
+	uint64_t lines_left;
+	int stop;
+};
+
+/* Convert in[0..n) into out (room for 2n bytes); returns the output length. */
+static size_t stream_chunk(struct stream *st, const char *in, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t k = 0; k < n && !st->stop; k++) {
+		char ch = in[k];
+
+		if (st->at_bol && ch == '.')
+			out[o++] = '.';
+		if (ch == '\n' && !st->prev_cr)
+			out[o++] = '\r';
+		out[o++] = ch;
+		st->prev_cr = ch == '\r';
+		st->at_bol = ch == '\n';
+		if (ch != '\n') {
+			if (ch != '\r')
+				st->line_empty = 0;
+			continue;
+		}
+		if (st->top) {
+			if (st->in_header) {
+				if (st->line_empty)
+					st->in_header = 0;
+			} else if (st->lines_left > 0) {
+				st->lines_left--;
+			}
+			if (!st->in_header && st->lines_left == 0)
+				st->stop = 1;
+		}
+		st->line_empty = 1;
+	}
+	return o;
+}
+
+static int send_body(struct pop3 *s, int fd, int top, uint64_t lines)
+{
+	struct stream st = { 1, 0, 1, 1, top, lines, 0 };
+	ssize_t n;
+
+	if (s->chunk == NULL) {
+		s->chunk = malloc(POP3_RETR_CHUNK);
+		s->wire = malloc(2 * POP3_RETR_CHUNK);
+		if (s->chunk == NULL || s->wire == NULL)
+			return -1;
+	}
+	while (!st.stop) {
+		n = read(fd, s->chunk, POP3_RETR_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		if (out_write(&s->out, s->wire, stream_chunk(&st, s->chunk, (size_t)n, s->wire)) < 0)
+			return -1;
+	}
+	if (!st.at_bol)
+		out_write(&s->out, "\r\n", 2);
+	return out_write(&s->out, ".\r\n", 3);
+}
+
+int pop3_msg_send(struct pop3 *s, size_t i, int top, uint64_t body_lines)
+{
+	uint64_t size;
+	int fd = msg_open(s, i);
+
+	if (fd < 0) {
+		if (errno != ENOENT) {
+			log_warn("cannot open %s: %s", s->box.v[i].name, strerror(errno));
+			pop3_err(s, "[SYS/TEMP] Cannot read message %zu", i + 1);
+			return 0;
+		}
+		pop3_err(s, "Message %zu was removed by another session", i + 1);
+		return 0;
+	}
+	if (top) {
+		pop3_ok(s, "Top of message follows");
+	} else if (size_from_fd(s, i, fd, &size) == 0) {
+		pop3_ok(s, "%llu octets", (unsigned long long)size);
+	} else {
+		log_warn("cannot size %s: %s", s->box.v[i].name, strerror(errno));
+		pop3_ok(s, "Message follows");
+	}
+	if (send_body(s, fd, top, body_lines) < 0) {
+		if (s->out.error == 0)
+			log_warn("cannot read %s: %s", s->box.v[i].name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (!top)
+		s->m[i].retrieved = 1;
+	return 0;
+}
+
+/* RFC 1939 section 7: 1 to 70 characters in 0x21..0x7E. */
+static int uidl_ok(const char *p, size_t n)
+{
+	if (n == 0 || n > POP3_UIDL_MAX)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		if ((unsigned char)p[k] < 0x21 || (unsigned char)p[k] > 0x7e)
+			return 0;
+	}
+	return 1;
+}
+
+void pop3_msg_uidl(struct pop3 *s, size_t i, char *out, size_t outsz)
+{
+	const struct maildir_msg *m = &s->box.v[i];
+	struct maildir_name mn;
+
+	/* A P key in the uidlist is the UIDL another server gave this message (Dovecot's
+	 * pop3_uidl migration): keeping it spares clients a download of everything. */
+	if (maildir_uidrec_key(m->keys, 'P', out, outsz) == 1 && uidl_ok(out, strlen(out)))
+		return;
+	/* qmail-pop3d's UIDL: the file name up to the info separator. */
+	if (s->opt.uidl_filename && maildir_name_parse(m->name, &mn) == 0 &&
+	    uidl_ok(m->name, mn.base_len) && mn.base_len < outsz) {
+		memcpy(out, m->name, mn.base_len);
+		out[mn.base_len] = '\0';
+		return;
+	}
+	/* Dovecot's default pop3_uidl_format %08Xu%08Xv. */
+	snprintf(out, outsz, "%08X%08X", (unsigned)m->uid, (unsigned)s->box.uidvalidity);
+}
