@@ -54,6 +54,8 @@
 struct basemap {
 	size_t *slot;		/* index + 1, 0 = empty */
 	size_t mask;
+	char *const *names;	/* full names, keyed by their base */
+	size_t *lens;		/* base length of each name */
 };
 
 static size_t base_len_of(const char *name)
@@ -74,37 +76,47 @@ static uint64_t base_hash(const char *s, size_t len)
 	return h;
 }
 
-static int basemap_init(struct basemap *m, size_t n)
+/* A map of the n names (which must outlive it), each parsed once. */
+static int basemap_init(struct basemap *m, char *const *names, size_t n)
 {
 	size_t cap = 16;
 
 	while (cap < n * 2)
 		cap <<= 1;
-	m->slot = calloc(cap, sizeof *m->slot);
+	m->names = names;
 	m->mask = cap - 1;
-	return m->slot == NULL ? -1 : 0;
+	m->slot = calloc(cap, sizeof *m->slot);
+	m->lens = malloc((n + 1) * sizeof *m->lens);
+	if (m->slot == NULL || m->lens == NULL) {
+		free(m->slot);
+		free(m->lens);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t h;
+		m->lens[i] = base_len_of(names[i]);
+		h = (size_t)base_hash(names[i], m->lens[i]) & m->mask;
+		while (m->slot[h] != 0)
+			h = (h + 1) & m->mask;
+		m->slot[h] = i + 1;
+	}
+	return 0;
 }
 
-/* names[i] are full names; keyed by their base. */
-static void basemap_add(struct basemap *m, char *const *names, size_t i)
+static void basemap_free(struct basemap *m)
 {
-	size_t len = base_len_of(names[i]);
-	size_t h = (size_t)base_hash(names[i], len) & m->mask;
-
-	while (m->slot[h] != 0)
-		h = (h + 1) & m->mask;
-	m->slot[h] = i + 1;
+	free(m->slot);
+	free(m->lens);
 }
 
-static long basemap_find(const struct basemap *m, char *const *names, const char *base,
-			 size_t len)
+static long basemap_find(const struct basemap *m, const char *base, size_t len)
 {
 	size_t h = (size_t)base_hash(base, len) & m->mask;
 
 	for (; m->slot[h] != 0; h = (h + 1) & m->mask) {
-		const char *c = names[m->slot[h] - 1];
-		if (strncmp(c, base, len) == 0 && base_len_of(c) == len)
-			return (long)(m->slot[h] - 1);
+		size_t k = m->slot[h] - 1;
+		if (m->lens[k] == len && memcmp(m->names[k], base, len) == 0)
+			return (long)k;
 	}
 	return -1;
 }
@@ -217,16 +229,16 @@ static int scan_merge_again(struct maildir_box *b, struct maildir_list *l)
 		goto out;
 	b->readdirs++;
 	names = malloc((again.n + 1) * sizeof *names);
-	if (names == NULL || basemap_init(&m, again.n) < 0)
+	if (names == NULL)
 		goto out;
-	for (size_t i = 0; i < again.n; i++) {
+	for (size_t i = 0; i < again.n; i++)
 		names[i] = again.v[i].name;
-		basemap_add(&m, names, i);
-	}
+	if (basemap_init(&m, names, again.n) < 0)
+		goto out;
 	/* Entries of the first pass that the second did not see by base are added. */
 	for (size_t i = 0; i < l->n; i++) {
 		const char *nm = l->v[i].name;
-		if (basemap_find(&m, names, nm, base_len_of(nm)) >= 0) {
+		if (basemap_find(&m, nm, base_len_of(nm)) >= 0) {
 			free(l->v[i].name);
 			continue;
 		}
@@ -237,7 +249,7 @@ static int scan_merge_again(struct maildir_box *b, struct maildir_list *l)
 				/* Keep what is left of l owned by l. */
 				memmove(l->v, l->v + i, (l->n - i) * sizeof *l->v);
 				l->n -= i;
-				free(m.slot);
+				basemap_free(&m);
 				goto out;
 			}
 			again.v = v;
@@ -245,7 +257,7 @@ static int scan_merge_again(struct maildir_box *b, struct maildir_list *l)
 		}
 		again.v[again.n++] = l->v[i];
 	}
-	free(m.slot);
+	basemap_free(&m);
 	free(l->v);
 	*l = again;
 	again = (struct maildir_list){ 0 };
@@ -278,20 +290,24 @@ static uint64_t key_u64(const char *keys, char k)
 	return r;
 }
 
+/* in_new < 0: not known (no readdir was done). A name with info is then taken to be
+ * in cur/ (flag changes move files there), one without in new/; a wrong guess is
+ * corrected by maildir_msg_open()/set_flags(), which follow the base name. */
 static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int in_new,
 		    const char *keys)
 {
 	struct maildir_name mn;
+	int parsed = maildir_name_parse(name, &mn) == 0;
 
 	memset(m, 0, sizeof *m);
 	m->uid = uid;
-	m->in_new = in_new;
+	m->in_new = in_new >= 0 ? in_new : parsed && mn.sep == 0;
 	m->name = strdup(name);
 	m->keys = strdup(keys != NULL ? keys : "");
 	if (m->name == NULL || m->keys == NULL)
 		return -1;
 	m->size = m->vsize = MAILDIR_SIZE_UNKNOWN;
-	if (maildir_name_parse(name, &mn) == 0) {
+	if (parsed) {
 		m->flags = mn.flags;
 		m->keywords = mn.keywords;
 		m->size = mn.size;
@@ -304,22 +320,22 @@ static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int i
 	return 0;
 }
 
-/* Where a file of the uidlist lives when we did not read the directories: a name with
- * info is in cur/ (flag changes move files there), one without in new/. A guess that
- * is wrong is corrected by maildir_msg_open()/set_flags() following the base. */
-static int guess_in_new(const char *name)
+/* A new file with its delivery time parsed once, for sorting (a comparator that
+ * parsed names would parse each one log n times). */
+struct fresh {
+	uint64_t sec, usec;
+	const struct maildir_entry *e;
+};
+
+static int cmp_fresh(const void *a, const void *b)
 {
-	struct maildir_name mn;
+	const struct fresh *x = a, *y = b;
 
-	return maildir_name_parse(name, &mn) == 0 && mn.sep == 0;
-}
-
-static int cmp_delivery(const void *a, const void *b)
-{
-	const struct maildir_entry *x = *(const struct maildir_entry *const *)a;
-	const struct maildir_entry *y = *(const struct maildir_entry *const *)b;
-
-	return maildir_name_cmp_delivery(x->name, y->name);
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	if (x->usec != y->usec)
+		return x->usec < y->usec ? -1 : 1;
+	return strcmp(x->e->name, y->e->name);
 }
 
 /* The result of matching a scan against a uidlist. */
@@ -341,20 +357,20 @@ static int match_scan(const struct maildir_uidlist *u, const struct maildir_list
 	r->rec_of = malloc((l->n + 1) * sizeof *r->rec_of);
 	names = malloc((u->n + 1) * sizeof *names);
 	seen = calloc(u->n + 1, 1);
-	if (r->rec_of == NULL || names == NULL || seen == NULL || basemap_init(&m, u->n) < 0) {
+	if (names != NULL)
+		for (size_t i = 0; i < u->n; i++)
+			names[i] = u->v[i].name;
+	if (r->rec_of == NULL || names == NULL || seen == NULL ||
+	    basemap_init(&m, names, u->n) < 0) {
 		free(names);
 		free(seen);
 		free(r->rec_of);
 		r->rec_of = NULL;
 		return -1;
 	}
-	for (size_t i = 0; i < u->n; i++) {
-		names[i] = u->v[i].name;
-		basemap_add(&m, names, i);
-	}
 	for (size_t i = 0; i < l->n; i++) {
 		const char *nm = l->v[i].name;
-		long k = basemap_find(&m, names, nm, base_len_of(nm));
+		long k = basemap_find(&m, nm, base_len_of(nm));
 		/* The same base twice on disk (a copy left in new/ and cur/): first wins. */
 		if (k >= 0 && seen[k])
 			k = -2;
@@ -370,7 +386,7 @@ static int match_scan(const struct maildir_uidlist *u, const struct maildir_list
 	for (size_t i = 0; i < u->n; i++)
 		if (!seen[i])
 			r->gone++;
-	free(m.slot);
+	basemap_free(&m);
 	free(names);
 	free(seen);
 	return 0;
@@ -418,8 +434,7 @@ static int view_from_uidlist(struct maildir_msg **v_r, size_t *n_r,
 	if (v == NULL)
 		return -1;
 	for (size_t i = 0; i < u->n; i++) {
-		if (msg_fill(&v[i], u->v[i].uid, u->v[i].name, guess_in_new(u->v[i].name),
-			     u->v[i].keys) < 0) {
+		if (msg_fill(&v[i], u->v[i].uid, u->v[i].name, -1, u->v[i].keys) < 0) {
 			msgs_free(v, i + 1);
 			return -1;
 		}
@@ -473,7 +488,7 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 			    const struct maildir_list *l, struct match *mt, uint32_t seen_next,
 			    struct timespec mn, struct timespec mc)
 {
-	const struct maildir_entry **fresh = NULL;
+	struct fresh *fresh = NULL;
 	size_t nfresh = 0, first_new = u->n;
 	int dirty = ts_dirty(mn) || ts_dirty(mc);
 	int ret = -1;
@@ -482,10 +497,17 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 	fresh = malloc((mt->unmatched + 1) * sizeof *fresh);
 	if (fresh == NULL)
 		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		if (mt->rec_of[i] == -1)
-			fresh[nfresh++] = &l->v[i];
-	qsort(fresh, nfresh, sizeof *fresh, cmp_delivery);
+	for (size_t i = 0; i < l->n; i++) {
+		struct maildir_name pn;
+		if (mt->rec_of[i] != -1)
+			continue;
+		if (maildir_name_parse(l->v[i].name, &pn) < 0)
+			pn.sec = pn.usec = 0;
+		fresh[nfresh].sec = pn.sec;
+		fresh[nfresh].usec = pn.usec;
+		fresh[nfresh++].e = &l->v[i];
+	}
+	qsort(fresh, nfresh, sizeof *fresh, cmp_fresh);
 
 	if (!exists && u->uidvalidity == 0) {
 		u->version = 3;
@@ -501,7 +523,7 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 			errno = EOVERFLOW;	/* RFC 3501 2.3.1.1: UIDs are 32-bit */
 			goto out;
 		}
-		if (maildir_uidlist_add(u, u->nextuid++, "", fresh[i]->name) < 0)
+		if (maildir_uidlist_add(u, u->nextuid++, "", fresh[i].e->name) < 0)
 			goto out;
 	}
 	/* Rematch so the new records are found and old records carry current names. */
@@ -509,7 +531,7 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 	if (match_scan(u, l, mt) < 0)
 		goto out;
 
-	if (exists && u->version == 3 && (dirty || (mt->gone == 0 && mt->renamed == 0))) {
+	if (exists && u->version == 3 && dirty) {
 		if (nfresh > 0 && maildir_uidlist_append(b->dir, u->v + first_new, nfresh) < 0)
 			goto out;
 		ret = 0;
@@ -620,8 +642,12 @@ int maildir_box_sync(struct maildir_box *b, int *changed_r)
 		if (scan_merge_again(b, &l) < 0 || match_scan(&u, &l, &mt) < 0)
 			goto out;
 	}
+	/* Write when UIDs are to be given, or when a clean snapshot differs from what the
+	 * uidlist says (names, vanished files, or a missing or stale mtime record), so the
+	 * next open can skip the readdir. */
 	if (mt.unmatched > 0 || !exists ||
-	    (!ts_dirty(mn) && !ts_dirty(mc) && (mt.gone > 0 || mt.renamed > 0))) {
+	    (!ts_dirty(mn) && !ts_dirty(mc) && (mt.gone > 0 || mt.renamed > 0 ||
+						 !cache_matches(&u, mn, mc)))) {
 		/* Writes need the lock, and a fresh read of the uidlist under it. */
 		if (box_lock(b, &lock) < 0) {
 			if (mt.unmatched == 0 && exists)
