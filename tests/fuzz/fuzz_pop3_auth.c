@@ -1,0 +1,45 @@
+/*
+ * The AUTH PLAIN decoder over arbitrary client responses: strict base64 (RFC 5034
+ * section 4), then authzid NUL authcid NUL passwd (RFC 4616). A decoded user or
+ * password is bounded and holds no NUL; a round trip through the encoder must give
+ * back what was accepted.
+ */
+#include "../../pop3d/parse.c"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char user[POP3_SASL_FIELD_MAX + 1], pass[POP3_SASL_FIELD_MAX + 1];
+	char msg[POP3_SASL_MSG_MAX], enc[BASE64_ENCODED_SIZE(POP3_SASL_MSG_MAX)];
+	size_t ul, pl, n;
+
+	if (size > 2048)
+		return 0;
+	if (pop3_sasl_plain((const char *)data, size, user, pass) != POP3_SASL_OK)
+		return 0;
+	ul = strlen(user);
+	pl = strlen(pass);
+	if (ul == 0 || pl == 0 || ul > POP3_SASL_FIELD_MAX || pl > POP3_SASL_FIELD_MAX)
+		abort();
+	/* Re-encode as "\0user\0pass" and decode again: the same credentials. */
+	n = 0;
+	msg[n++] = '\0';
+	memcpy(msg + n, user, ul + 1);
+	n += ul + 1;
+	memcpy(msg + n, pass, pl);
+	n += pl;
+	if (base64_encode(msg, n, enc, sizeof enc) < 0)
+		abort();
+	{
+		char u2[POP3_SASL_FIELD_MAX + 1], p2[POP3_SASL_FIELD_MAX + 1];
+		if (pop3_sasl_plain(enc, strlen(enc), u2, p2) != POP3_SASL_OK ||
+		    strcmp(u2, user) != 0 || strcmp(p2, pass) != 0)
+			abort();
+	}
+	return 0;
+}
