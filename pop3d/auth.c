@@ -142,10 +142,12 @@ static int login(struct pop3 *s, const char *user, const char *pass, const char 
 	}
 	if (status == CHECKPW_EXIT_BAD) {
 		log_info("login failed user=%.64s peer=%s", user, log_peer());
-		pop3_err(s, "[AUTH] Authentication failed.");
+		/* One reply per command, even the last one before closing. */
 		if (++s->auth_fails >= POP3_AUTH_FAILS_MAX) {
-			pop3_err(s, "Too many failed logins, closing connection");
+			pop3_err(s, "[AUTH] Authentication failed. Too many failures, closing");
 			s->done = 1;
+		} else {
+			pop3_err(s, "[AUTH] Authentication failed.");
 		}
 		return 0;
 	}
