@@ -2,6 +2,7 @@
 # every object depends on every header of lib/ and maildir/, which is cheap at this size.
 #
 #   make                  programs into bin/
+#   make run              the servers on loopback with a demo user (scripts/demo-server.py)
 #   make check            ASan+UBSan build in build-check/, then every unit, stress and
 #                         transcript test
 #   make check-interop    tests against real clients and Dovecot (needs them installed)
@@ -118,6 +119,10 @@ fuzz:
 bench: all
 	BIN=$(abspath $(BINDIR)) sh bench/run.sh
 
+# The demo: servers on 127.0.0.1 with user "demo", password "demo", Maildir in demo/run/.
+run: all
+	python3 scripts/demo-server.py $(BINDIR) demo/run
+
 # --- install -----------------------------------------------------------------------------
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -129,4 +134,4 @@ install: all
 clean:
 	rm -rf build build-check build-fuzz bin
 
-.PHONY: all check run-tests check-interop fuzz bench install clean
+.PHONY: all check run-tests check-interop fuzz bench run install clean

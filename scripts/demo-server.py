@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""The demo behind `make run`: a minimal UCSPI-style superserver on loopback, so the
+servers can be tried on a fresh machine with nothing installed but python3.
+
+It makes (once) a demo user and Maildir under the source tree, in demo/run/:
+  demo/run/users      passwd-file with user "demo", password "demo" (SHA512-CRYPT)
+  demo/run/home/Maildir   a few messages delivered with bin/maildir
+then listens on 127.0.0.1 and starts one server process per connection with the
+connection as fd 0/1, TCPREMOTEIP/TCPREMOTEPORT/TCPLOCALIP/TCPLOCALPORT set the way
+tcpserver sets them. Real deployments use inetd, xinetd, systemd or tcpserver instead
+(README.md); this script exists only for the demo and its test.
+
+usage: demo-server.py BIN_DIR DEMO_DIR [--pop3-port N] [--once]
+"""
+import argparse
+import os
+import pwd
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+
+MESSAGES = [
+    b"From: Demo Sender <sender@example.org>\nTo: demo@localhost\n"
+    b"Subject: Welcome\n\nThis Maildir lives in demo/run/home/Maildir.\n",
+    b"From: Demo Sender <sender@example.org>\nTo: demo@localhost\n"
+    b"Subject: A second message\n\n.A line starting with a dot.\n.\nThe end.\n",
+]
+
+
+def setup(bin_dir, demo):
+    home = os.path.join(demo, "home")
+    users = os.path.join(demo, "users")
+    if os.path.exists(users):
+        return users
+    os.makedirs(home, exist_ok=True)
+    md = os.path.join(home, "Maildir")
+    subprocess.run([os.path.join(bin_dir, "maildir"), "create", md, "Sent", "Archive"],
+                   check=True)
+    for m in MESSAGES:
+        subprocess.run([os.path.join(bin_dir, "maildir"), "deliver", md], input=m,
+                       check=True, stderr=subprocess.DEVNULL)
+    if os.getuid() == 0:
+        # A session never runs as root: the demo user is nobody.
+        pw = pwd.getpwnam("nobody")
+        uid, gid = pw.pw_uid, pw.pw_gid
+        for root, dirs, files in os.walk(home):
+            for n in dirs + files:
+                os.chown(os.path.join(root, n), uid, gid)
+        os.chown(home, uid, gid)
+        os.chmod(demo, 0o755)
+    else:
+        uid, gid = os.getuid(), os.getgid()
+    secret = subprocess.run([os.path.join(bin_dir, "checkpassword-file"), "--hash"],
+                            input=b"demo\n", check=True, capture_output=True)
+    tmp = users + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("# demo user for `make run`; password: demo\n")
+        f.write("demo:%s:%d:%d:Demo User:%s::\n" % (secret.stdout.decode().strip(), uid, gid,
+                                                   os.path.abspath(home)))
+    os.rename(tmp, users)
+    return users
+
+
+def listen(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(16)
+    return s
+
+
+def serve(listeners, once):
+    sel = selectors.DefaultSelector()
+    for s, argv in listeners:
+        sel.register(s, selectors.EVENT_READ, argv)
+    signal.signal(signal.SIGCHLD, lambda *_: reap())
+    while True:
+        for key, _ in sel.select():
+            conn, peer = key.fileobj.accept()
+            local = conn.getsockname()
+            env = dict(os.environ, PROTO="TCP", TCPREMOTEIP=peer[0],
+                       TCPREMOTEPORT=str(peer[1]), TCPLOCALIP=local[0],
+                       TCPLOCALPORT=str(local[1]))
+            p = subprocess.Popen(key.data, stdin=conn.fileno(), stdout=conn.fileno(),
+                                 env=env, close_fds=True)
+            conn.close()
+            if once:
+                p.wait()
+                return
+
+
+def reap():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("bin_dir")
+    ap.add_argument("demo_dir")
+    ap.add_argument("--pop3-port", type=int, default=1110)
+    ap.add_argument("--once", action="store_true", help="serve one connection, then exit")
+    a = ap.parse_args()
+    bin_dir = os.path.abspath(a.bin_dir)
+    users = setup(bin_dir, os.path.abspath(a.demo_dir))
+    pop3 = [os.path.join(bin_dir, "pop3d"), os.path.join(bin_dir, "checkpassword-file"),
+            users]
+    listeners = [(listen(a.pop3_port), pop3)]
+    print("demo: POP3 on 127.0.0.1:%d, user demo, password demo (Ctrl-C stops)"
+          % a.pop3_port, file=sys.stderr, flush=True)
+    try:
+        serve(listeners, a.once)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
