@@ -9,9 +9,12 @@
 #ifndef TEST_H
 #define TEST_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *test_name_;
 static int test_failed_now_, test_passed_, test_failed_;
@@ -33,6 +36,46 @@ static inline int test_run(void (*const tests[])(void))
 		tests[i]();
 	printf("%d passed, %d failed\n", test_passed_, test_failed_);
 	return test_failed_ == 0 ? 0 : 1;
+}
+
+/* A new directory $TMPDIR/<prefix>.XXXXXX (or under /tmp) into out; exits on failure. */
+static inline void test_tmpdir(const char *prefix, char *out, size_t outsz)
+{
+	const char *t = getenv("TMPDIR");
+	int n = snprintf(out, outsz, "%s/%s.XXXXXX", t != NULL && t[0] != '\0' ? t : "/tmp",
+			 prefix);
+
+	if (n < 0 || (size_t)n >= outsz || mkdtemp(out) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+}
+
+/* Remove path and everything below it, never following symlinks. */
+static inline void test_rm_rf(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	char p[4096];
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	if ((d = opendir(path)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			int n = snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+			if (n > 0 && (size_t)n < sizeof p)
+				test_rm_rf(p);
+		}
+		closedir(d);
+	}
+	rmdir(path);
 }
 
 #endif

@@ -20,42 +20,14 @@ static char md[300];
 
 static void setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	int n = snprintf(root, sizeof root, "%s/test_deliver.XXXXXX",
-			 t != NULL && t[0] != '\0' ? t : "/tmp");
+	int n;
 
-	if (n < 0 || (size_t)n >= sizeof root || mkdtemp(root) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
+	test_tmpdir("test_deliver", root, sizeof root);
 	n = snprintf(md, sizeof md, "%s/Maildir", root);
 	if (n < 0 || (size_t)n >= sizeof md || maildir_make(md) < 0) {
 		perror("maildir_make");
 		exit(1);
 	}
-}
-
-static void rm_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char p[1024];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_dir(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(path);
 }
 
 /* Number of entries (dot-files aside) in md/sub; the last one's name into last. */
@@ -88,7 +60,7 @@ static void empty_subdirs(void)
 
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(p, sizeof p, "%s/%s", md, subs[i]);
-		rm_dir(p);
+		test_rm_rf(p);
 	}
 	maildir_make(md);
 }
@@ -329,6 +301,6 @@ int main(void)
 
 	setup();
 	r = test_run(tests);
-	rm_dir(root);
+	test_rm_rf(root);
 	return r;
 }
