@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <dirent.h>
 
 #include "buf.h"
@@ -18,6 +19,7 @@
 #include "maildir_box.h"
 #include "maildir_deliver.h"
 #include "maildir_folder.h"
+#include "maildir_keywords.h"
 #include "maildir_name.h"
 #include "maildir_scan.h"
 #include "maildir_uidlist.h"
@@ -145,6 +147,43 @@ static int count_tmp(const char *dir, size_t *all_r, size_t *stale_r)
 	return 0;
 }
 
+/* Temporary files a killed process can leave beside dovecot-uidlist and
+ * dovecot-keywords ("<file>.<unique>.tmp", also the lock's own): stale ones are
+ * counted, and removed when repair is set. Returns the count left, or -1. */
+static long stray_control_tmp(const char *dir, int repair, size_t *removed_r)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+	long left = 0;
+
+	*removed_r = 0;
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		char path[PATH_MAX];
+		struct stat st;
+		int k;
+
+		if ((strncmp(n, MAILDIR_UIDLIST_FILE ".", sizeof MAILDIR_UIDLIST_FILE) != 0 &&
+		     strncmp(n, MAILDIR_KEYWORDS_FILE ".", sizeof MAILDIR_KEYWORDS_FILE) != 0) ||
+		    len < 4 || strcmp(n + len - 4, ".tmp") != 0)
+			continue;
+		k = snprintf(path, sizeof path, "%s/%s", dir, n);
+		if (k < 0 || (size_t)k >= sizeof path || lstat(path, &st) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= now - MAILDIR_TMP_STALE_SEC)
+			continue;
+		if (repair && unlink(path) == 0)
+			(*removed_r)++;
+		else
+			left++;
+	}
+	closedir(d);
+	return left;
+}
+
 static size_t base_len(const char *name)
 {
 	struct maildir_name mn;
@@ -180,6 +219,16 @@ static long check_folder(const char *label, const char *dir, int repair)
 			printf("%s: removed %zu stale files from tmp/\n", label, tmp_stale);
 		else {
 			printf("%s: %zu files in tmp/ older than 36 hours\n", label, tmp_stale);
+			problems++;
+		}
+	}
+	{
+		size_t removed;
+		long left = stray_control_tmp(dir, repair, &removed);
+		if (removed > 0)
+			printf("%s: removed %zu stale temporary control files\n", label, removed);
+		if (left > 0) {
+			printf("%s: %ld temporary control files older than 36 hours\n", label, left);
 			problems++;
 		}
 	}

@@ -77,6 +77,7 @@ check "list shows dotted names" sh -c "echo \"\$1\" | grep -qx 'a.b	0	0'" - "$ou
 # check
 check "check: clean" test "$(status "$M" check "$md")" = 0
 touch "$md/tmp/stale" && touch -d '3 days ago' "$md/tmp/stale"
+touch "$md/dovecot-uidlist.1700000000.M1P9Q1.host.tmp" && touch -d '3 days ago' "$md/dovecot-uidlist.1700000000.M1P9Q1.host.tmp"
 victim=$(ls "$md/new" | head -1)
 vuid=$("$M" uids "$md" | awk -F'\t' -v f="$victim" '$4 == f { print $1 }')
 printf 'y\n' > "$md/cur/1700000000.M1P1Q1.other:2,S"
@@ -85,6 +86,7 @@ want=$(for u in 1 2 3 4 5 6; do [ "$u" = "$vuid" ] || printf '%s ' "$u"; done)
 out=$("$M" check "$md")
 check "check: exit 1 when problems" test $? = 1
 check "check: stale tmp reported" sh -c "echo \"\$1\" | grep -q 'tmp/ older than 36 hours'" - "$out"
+check "check: stray control tmp reported" sh -c "echo \"\$1\" | grep -q '1 temporary control files older'" - "$out"
 check "check: missing UID reported" sh -c "echo \"\$1\" | grep -q '1 messages without a UID'" - "$out"
 check "check: vanished file reported" sh -c "echo \"\$1\" | grep -q '1 dovecot-uidlist records without a file'" - "$out"
 before=$("$M" uids "$md" Archive/2024)
@@ -93,6 +95,7 @@ touch -d '1 minute ago' "$md/new" "$md/cur"
 "$M" check "$md" --repair >/dev/null
 check "check --repair: then clean" test "$(status "$M" check "$md")" = 0
 check "repair removed the stale tmp file" test ! -e "$md/tmp/stale"
+check "repair removed the stray control file" test ! -e "$md/dovecot-uidlist.1700000000.M1P9Q1.host.tmp"
 check "repair kept existing UIDs" test "$("$M" uids "$md" | tail -n +2 | cut -f1 | tr '\n' ' ')" = "$want"
 check "other folders untouched" test "$("$M" uids "$md" Archive/2024)" = "$before"
 check "not a Maildir: 66" test "$(status "$M" list "$d/none")" = 66
