@@ -8,11 +8,15 @@ usage: pop3_client.py fetch HOST PORT USER PASS OUTDIR [--delete]
            then QUIT.
        pop3_client.py uidl HOST PORT USER PASS
            print "N UIDL" per message, and QUIT without retrieving anything.
+       pop3_client.py greet HOST PORT SECONDS
+           connect until a server greets with +OK (retrying for up to SECONDS: the
+           superserver may still be starting), then QUIT. Exit 1 if none did.
 Exit 0 on success, 1 (with a message on stderr) on any protocol or size error.
 """
 import os
 import poplib
 import sys
+import time
 
 TIMEOUT = 60  # seconds per socket operation; a stuck server fails the test
 
@@ -63,12 +67,28 @@ def uidl(host, port, user, password):
     return 0
 
 
+def greet(host, port, seconds):
+    end = time.monotonic() + float(seconds)
+    while True:
+        try:
+            p = poplib.POP3(host, int(port), timeout=10)
+            p.quit()
+            return 0
+        except (poplib.error_proto, OSError) as e:
+            if time.monotonic() > end:
+                print(f"pop3_client: no greeting from {host}:{port}: {e}", file=sys.stderr)
+                return 1
+            time.sleep(0.1)
+
+
 def main(argv):
     try:
         if len(argv) in (7, 8) and argv[1] == "fetch":
             if len(argv) == 8 and argv[7] != "--delete":
                 raise SystemExit(__doc__)
             return fetch(*argv[2:7], delete=len(argv) == 8)
+        if len(argv) == 5 and argv[1] == "greet":
+            return greet(*argv[2:5])
         if len(argv) == 6 and argv[1] == "uidl":
             return uidl(*argv[2:6])
     except (poplib.error_proto, OSError) as e:
