@@ -4,3 +4,4 @@ set -eu
 : "${BIN:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 python3 "$here/bench_maildir.py" "$BIN" "${BENCH_MESSAGES:-100000}"
+python3 "$here/bench_pop3.py" "$BIN" "${BENCH_POP3_MESSAGES:-10000}"
