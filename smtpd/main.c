@@ -1,0 +1,148 @@
+/*
+ * smtpd: an SMTP (RFC 5321) or LMTP (RFC 2033) receiver for one connection on fd 0/1,
+ * started by a superserver, delivering straight into Maildirs. There is no queue: a
+ * message is accepted only once it is durable in every recipient's Maildir, and what
+ * is not local is refused, or, for an authenticated sender, handed to an existing MTA
+ * (--relay-via). A CHECKPW program enables AUTH (submission).
+ * Exit codes: 0 normal end, 100 usage or refusal to run, 111 temporary failure.
+ */
+#include "smtp.h"
+
+#include "log.h"
+#include "peer.h"
+#include "str.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 100
+#define EXIT_TEMP 111
+
+/* What the checker execs after a good password: it must only exit 0 (smtpd(8)). */
+#define SMTPD_POSTAUTH "/bin/true"
+
+static int usage(void)
+{
+	fputs("usage: smtpd [--users FILE] [--domain D]... [--aliases FILE] [--size N]\n"
+	      "             [--lmtp] [--allow-plaintext] [--relay-via PROGRAM]\n"
+	      "             [--hostname NAME] [CHECKPW [ARGS...]]\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int stdin_is_socket(void)
+{
+	struct stat st;
+
+	return fstat(0, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* A host name fit for replies and Received: lines. */
+static int valid_host(const char *h)
+{
+	size_t i, n = strlen(h);
+
+	if (n == 0 || n > SMTP_HOST_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == ';')
+			return 0;
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct smtp s;
+	const char *hostname = NULL, *date;
+	char **ck = NULL;
+	size_t nd = 0;
+	uint64_t size = SMTP_SIZE_DEFAULT;
+	int i, k = 0, rc;
+
+	log_init("smtpd");
+	signal(SIGPIPE, SIG_IGN);
+	s.opt.domains = NULL;
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(o, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(o, "--lmtp") == 0) {
+			s.opt.lmtp = 1;
+		} else if (strcmp(o, "--allow-plaintext") == 0) {
+			s.opt.allow_plaintext = 1;
+		} else if (v == NULL) {
+			return usage();
+		} else if (strcmp(o, "--users") == 0) {
+			s.opt.users = v;
+			i++;
+		} else if (strcmp(o, "--aliases") == 0) {
+			s.opt.aliases = v;
+			i++;
+		} else if (strcmp(o, "--relay-via") == 0) {
+			s.opt.relay_via = v;
+			i++;
+		} else if (strcmp(o, "--hostname") == 0) {
+			if (!valid_host(v))
+				return usage();
+			hostname = v;
+			i++;
+		} else if (strcmp(o, "--size") == 0) {
+			if (str_to_u64z(v, SMTP_SIZE_CEILING, &size) < 0 || size == 0)
+				return usage();
+			i++;
+		} else if (strcmp(o, "--domain") == 0) {
+			if (s.opt.domains == NULL) {
+				s.opt.domains = calloc((size_t)argc, sizeof *s.opt.domains);
+				if (s.opt.domains == NULL)
+					return EXIT_TEMP;
+			}
+			s.opt.domains[nd++] = v;
+			i++;
+		} else {
+			return usage();
+		}
+	}
+	s.opt.size = size;
+	if (i < argc) {
+		ck = calloc((size_t)(argc - i) + 2, sizeof *ck);
+		if (ck == NULL) {
+			log_fatal("out of memory");
+			return EXIT_TEMP;
+		}
+		while (i < argc)
+			ck[k++] = argv[i++];
+		ck[k++] = SMTPD_POSTAUTH;
+		ck[k] = NULL;
+		s.opt.checkpw_argv = ck;
+	}
+	if (hostname != NULL) {
+		str_lcpy(s.host, hostname, sizeof s.host);
+	} else if (gethostname(s.host, sizeof s.host) < 0 || !valid_host(s.host)) {
+		str_lcpy(s.host, "localhost", sizeof s.host);
+	}
+	s.host[sizeof s.host - 1] = '\0';
+	/* Pinned for transcript tests only, never on a network connection. */
+	date = getenv("SMTPD_TEST_DATE");
+	if (date != NULL && !stdin_is_socket())
+		s.test_date = date;
+	if (peer_addr(s.peer, sizeof s.peer) == 0)
+		str_lcpy(s.peer, "-", sizeof s.peer);
+	s.tls = getenv("MAILD_TLS") != NULL && strcmp(getenv("MAILD_TLS"), "1") == 0;
+	if (getenv("SSL_PROTOCOL") != NULL && getenv("SSL_PROTOCOL")[0] != '\0')
+		s.tls = 1;
+	s.secure = s.opt.allow_plaintext || smtp_connection_secure();
+	out_init(&s.out, 1, SMTP_WRITE_TIMEOUT_MS);
+	line_init(&s.in, 0, SMTP_CMD_TIMEOUT_MS);
+	rc = smtp_main(&s);
+	smtp_free(&s);
+	free(ck);
+	free(s.opt.domains);
+	return rc;
+}

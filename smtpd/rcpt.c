@@ -1,0 +1,500 @@
+/*
+ * Recipient resolution: is the domain ours, is the local part an alias (expanded up to
+ * SMTP_ALIAS_DEPTH_MAX deep) or a user (the --users passwd-file, else the system's
+ * accounts), which folder does a +tag name, and is the mailbox over its Maildir++ quota.
+ * Each accepted RCPT becomes one or more targets; a stranger never gets a remote one.
+ * Local parts are matched ASCII case-insensitively (RFC 5321 2.4 lets us; every MTA does).
+ */
+#include "smtp.h"
+
+#include "buf.h"
+#include "io.h"
+#include "log.h"
+#include "maildir_deliver.h"
+#include "maildir_folder.h"
+#include "str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Lines of the users file: passwd-file(5) allows 4096 octets. */
+#define SMTP_USERS_LINE_MAX 4096
+
+struct smtp_user {
+	char home[PATH_MAX];
+	uid_t uid;
+	gid_t gid;
+};
+
+int smtp_domain_is_local(const struct smtp *s, const char *domain)
+{
+	size_t i;
+
+	if (s->opt.domains == NULL)
+		return strcasecmp(domain, s->host) == 0 || strcasecmp(domain, "localhost") == 0;
+	for (i = 0; s->opt.domains[i] != NULL; i++) {
+		if (strcasecmp(domain, s->opt.domains[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Call fn on every line of path (terminator removed), until it returns non-zero.
+ * Returns that value, 0 at the end, -1 with errno when the file cannot be read. */
+static int each_line(const char *path, size_t max, int (*fn)(char *line, void *arg),
+		     void *arg)
+{
+	struct line_reader *r = malloc(sizeof *r);
+	char *line = malloc(max);
+	int fd = -1, rc = -1;
+
+	if (r == NULL || line == NULL)
+		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	line_init(r, fd, -1);
+	for (;;) {
+		size_t len;
+		int n = line_read(r, line, max, &len);
+
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		if (n < 0 && errno == ERANGE)
+			continue;	/* over-long lines are skipped */
+		if (n < 0)
+			break;
+		line_chomp(line, &len);
+		rc = fn(line, arg);
+		smtp_wipe(line, max);	/* the users file holds password hashes */
+		if (rc != 0)
+			break;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(r);
+	if (line != NULL)
+		smtp_wipe(line, max);
+	free(line);
+	return rc;
+}
+
+struct user_find {
+	const char *name;
+	struct smtp_user *u;
+};
+
+/* user:secret:uid:gid:gecos:home[:...] (passwd-file(5)); first match wins. */
+static int users_line(char *line, void *arg)
+{
+	struct user_find *f = arg;
+	char *field[6], *p = line;
+	uint64_t uid, gid;
+	int i;
+
+	if (line[0] == '#' || line[0] == '\0')
+		return 0;
+	for (i = 0; i < 6; i++) {
+		field[i] = p;
+		p = strchr(p, ':');
+		if (p == NULL && i < 5)
+			return 0;
+		if (p != NULL)
+			*p++ = '\0';
+		if (p == NULL)
+			break;
+	}
+	if (strcasecmp(field[0], f->name) != 0)
+		return 0;
+	if (str_to_u64z(field[2], UINT32_MAX, &uid) < 0 ||
+	    str_to_u64z(field[3], UINT32_MAX, &gid) < 0 || field[5][0] != '/' ||
+	    str_lcpy(f->u->home, field[5], sizeof f->u->home) >= sizeof f->u->home) {
+		log_warn("users file: malformed entry for %.64s", f->name);
+		return 0;
+	}
+	f->u->uid = (uid_t)uid;
+	f->u->gid = (gid_t)gid;
+	return 1;
+}
+
+/* 1 found, 0 unknown, -1 with errno. */
+static int user_lookup(struct smtp *s, const char *name, struct smtp_user *u)
+{
+	struct passwd *pw;
+
+	if (s->opt.users != NULL) {
+		struct user_find f = { name, u };
+		return each_line(s->opt.users, SMTP_USERS_LINE_MAX, users_line, &f);
+	}
+	errno = 0;
+	pw = getpwnam(name);
+	if (pw == NULL)
+		return errno == 0 || errno == ENOENT || errno == ESRCH ? 0 : -1;
+	if (pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
+	    str_lcpy(u->home, pw->pw_dir, sizeof u->home) >= sizeof u->home)
+		return 0;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	return 1;
+}
+
+struct alias_find {
+	const char *name;
+	struct buf *targets;
+};
+
+/* name: target, target ... */
+static int aliases_line(char *line, void *arg)
+{
+	struct alias_find *f = arg;
+	char *colon, *end;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (line[0] == '#' || line[0] == '\0')
+		return 0;
+	colon = strchr(line, ':');
+	if (colon == NULL)
+		return 0;
+	end = colon;
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+	if (strcasecmp(line, f->name) != 0)
+		return 0;
+	if (buf_puts(f->targets, colon + 1) < 0)
+		return -1;
+	return 1;
+}
+
+static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
+		      const char *dir, const char *root, uid_t uid, gid_t gid)
+{
+	struct smtp_target *t;
+	size_t i;
+
+	for (i = 0; i < s->ntg; i++) {
+		/* The same mailbox twice through one RCPT's aliases: one copy. */
+		if (s->tg[i].rcpt == rcpt && s->tg[i].remote == remote &&
+		    strcmp(remote ? s->tg[i].addr : s->tg[i].dir, remote ? addr : dir) == 0)
+			return 0;
+	}
+	if (s->ntg >= SMTP_TARGETS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (s->ntg == s->tgcap) {
+		size_t cap = s->tgcap == 0 ? 16 : s->tgcap * 2;
+		struct smtp_target *n = realloc(s->tg, cap * sizeof *n);
+		if (n == NULL)
+			return -1;
+		s->tg = n;
+		s->tgcap = cap;
+	}
+	t = &s->tg[s->ntg];
+	memset(t, 0, sizeof *t);
+	t->rcpt = rcpt;
+	t->remote = remote;
+	t->uid = uid;
+	t->gid = gid;
+	t->addr = strdup(addr);
+	t->dir = dir != NULL ? strdup(dir) : NULL;
+	t->root = root != NULL ? strdup(root) : NULL;
+	s->ntg++;
+	if (t->addr == NULL || (dir != NULL && t->dir == NULL) ||
+	    (root != NULL && t->root == NULL))
+		return -1;
+	return 0;
+}
+
+enum { RES_OK, RES_UNKNOWN, RES_QUOTA, RES_TEMP, RES_LOOP };
+
+struct resolve {
+	struct smtp *s;
+	size_t rcpt;
+	int added;
+};
+
+static int resolve_local(struct resolve *r, const char *name, int depth);
+
+/* One alias target: a local name, a local address, or a remote address. */
+static int resolve_target(struct resolve *r, const char *t, int depth)
+{
+	const char *at = strrchr(t, '@');
+	char local[SMTP_LOCAL_MAX + 1];
+
+	if (at == NULL)
+		return resolve_local(r, t, depth);
+	if (smtp_domain_is_local(r->s, at + 1)) {
+		if ((size_t)(at - t) > SMTP_LOCAL_MAX)
+			return RES_UNKNOWN;
+		memcpy(local, t, (size_t)(at - t));
+		local[at - t] = '\0';
+		return resolve_local(r, local, depth);
+	}
+	/* Forwarding elsewhere is relaying: only for an authenticated sender, and only
+	 * through --relay-via. */
+	if (!r->s->authed || r->s->opt.relay_via == NULL) {
+		log_info("alias target <%.200s> skipped: not relaying for this session", t);
+		return RES_OK;
+	}
+	if (add_target(r->s, r->rcpt, 1, t, NULL, NULL, 0, 0) < 0)
+		return RES_TEMP;
+	r->added++;
+	return RES_OK;
+}
+
+static int resolve_alias(struct resolve *r, const char *targets, int depth)
+{
+	char *copy = strdup(targets), *p, *save = NULL;
+	int worst = RES_OK;
+
+	if (copy == NULL)
+		return RES_TEMP;
+	for (p = strtok_r(copy, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		char *e;
+		int rc;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*p == '<' && e > p + 1 && e[-1] == '>') {
+			p++;
+			*--e = '\0';
+		}
+		if (*p == '\0')
+			continue;
+		rc = resolve_target(r, p, depth + 1);
+		/* A temporary failure or a loop anywhere refuses the RCPT; an unknown target
+		 * alone is skipped (logged) if others remain. */
+		if (rc == RES_TEMP || rc == RES_LOOP || rc == RES_QUOTA)
+			worst = rc;
+		else if (rc == RES_UNKNOWN)
+			log_warn("alias target <%.200s> is unknown", p);
+	}
+	free(copy);
+	return worst;
+}
+
+static int resolve_local(struct resolve *r, const char *name, int depth)
+{
+	struct smtp *s = r->s;
+	char base[SMTP_LOCAL_MAX + 1], root[PATH_MAX], dir[PATH_MAX];
+	const char *tag = NULL;
+	struct smtp_user u;
+	struct buf targets;
+	char *plus;
+	size_t i;
+	int rc;
+
+	if (depth > SMTP_ALIAS_DEPTH_MAX) {
+		log_warn("alias expansion deeper than %d at %.64s", SMTP_ALIAS_DEPTH_MAX, name);
+		return RES_LOOP;
+	}
+	if (str_lcpy(base, name, sizeof base) >= sizeof base)
+		return RES_UNKNOWN;
+	for (i = 0; base[i] != '\0'; i++)
+		base[i] = (char)tolower((unsigned char)base[i]);
+	/* Sub-addressing: user+tag (RFC 5233's form). */
+	plus = strchr(base, '+');
+	if (plus != NULL && plus != base) {
+		*plus = '\0';
+		tag = name + (plus - base) + 1;
+	}
+	if (s->opt.aliases != NULL) {
+		struct alias_find f = { base, &targets };
+		buf_init(&targets, SMTP_ALIAS_LINE_MAX);
+		rc = each_line(s->opt.aliases, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
+		if (rc < 0 && errno != ENOENT) {
+			log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
+			buf_free(&targets);
+			return RES_TEMP;
+		}
+		if (rc == 1) {
+			rc = resolve_alias(r, buf_str(&targets), depth);
+			buf_free(&targets);
+			return rc;
+		}
+		buf_free(&targets);
+	}
+	rc = user_lookup(s, base, &u);
+	if (rc < 0) {
+		log_warn("users %s: %s", s->opt.users != NULL ? s->opt.users : "(system)",
+			 strerror(errno));
+		return RES_TEMP;
+	}
+	if (rc == 0)
+		return RES_UNKNOWN;
+	if (u.uid == 0 && geteuid() == 0) {
+		/* Never a file written as root into a mailbox: alias root instead. */
+		log_warn("user %.64s has uid 0: not delivering as root", base);
+		return RES_UNKNOWN;
+	}
+	rc = snprintf(root, sizeof root, "%s/Maildir", u.home);
+	if (rc < 0 || (size_t)rc >= sizeof root)
+		return RES_UNKNOWN;
+	str_lcpy(dir, root, sizeof dir);
+	if (tag != NULL && tag[0] != '\0' &&
+	    maildir_folder_path(root, tag, dir, sizeof dir) >= 0 &&
+	    maildir_is_maildir(dir) == 1) {
+		/* the folder exists: deliver there */
+	} else {
+		str_lcpy(dir, root, sizeof dir);
+	}
+	if (smtp_quota_over(root, 0))
+		return RES_QUOTA;
+	if (add_target(s, r->rcpt, 0, base, dir, root, u.uid, u.gid) < 0)
+		return RES_TEMP;
+	r->added++;
+	return RES_OK;
+}
+
+int smtp_rcpt_resolve(struct smtp *s, size_t index)
+{
+	const struct smtp_addr *a = &s->rcpt[index].addr;
+	struct resolve r = { s, index, 0 };
+	size_t before = s->ntg;
+	int rc;
+
+	if (a->domain[0] != '\0' && !smtp_domain_is_local(s, a->domain)) {
+		if (!s->authed || s->opt.relay_via == NULL) {
+			log_info("refused relay from=<%s> rcpt=<%s> peer=%s", s->from.text,
+				 a->text, s->peer);
+			smtp_reply(s, 550, "5.7.1 Relaying denied");
+			return 1;
+		}
+		if (add_target(s, index, 1, a->text, NULL, NULL, 0, 0) < 0) {
+			smtp_reply(s, 451, "4.3.0 Temporary failure, try again later");
+			return 0;
+		}
+		return 0;
+	}
+	rc = resolve_local(&r, a->local, 0);
+	if (rc == RES_OK && r.added == 0)
+		rc = RES_UNKNOWN;
+	if (rc != RES_OK) {
+		/* Nothing of a refused RCPT stays. */
+		while (s->ntg > before) {
+			s->ntg--;
+			free(s->tg[s->ntg].addr);
+			free(s->tg[s->ntg].dir);
+			free(s->tg[s->ntg].root);
+		}
+	}
+	switch (rc) {
+	case RES_OK:
+		return 0;
+	case RES_QUOTA:
+		log_info("refused over quota rcpt=<%s> peer=%s", a->text, s->peer);
+		smtp_reply(s, 552, "5.2.2 Mailbox full");
+		return 1;
+	case RES_TEMP:
+	case RES_LOOP:
+		smtp_reply(s, 451, "4.3.0 Temporary failure resolving the recipient");
+		return 0;
+	default:
+		log_info("refused unknown rcpt=<%s> peer=%s", a->text, s->peer);
+		smtp_reply(s, 550, "5.1.1 No such user here");
+		return 1;
+	}
+}
+
+/* Maildir++ quota (shared/rfc/maildirquota.txt): the first line of maildirsize is the
+ * definition ("10000000S,1000C"), each further line "bytes count" to add up. */
+static int quota_read(const char *root, uint64_t *smax, uint64_t *cmax, int64_t *bytes,
+		      int64_t *count)
+{
+	char path[PATH_MAX], *p, *nl;
+	struct buf b;
+	int n = snprintf(path, sizeof path, "%s/maildirsize", root), first = 1;
+
+	*smax = *cmax = 0;
+	*bytes = *count = 0;
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -1;
+	buf_init(&b, SMTP_MAILDIRSIZE_MAX * 16);
+	if (io_read_file(path, &b) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	for (p = b.s; p != NULL && *p != '\0'; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		if (first) {
+			char *q = p;
+			first = 0;
+			while (*q != '\0') {
+				uint64_t v = 0;
+				size_t k = 0;
+				while (isdigit((unsigned char)q[k]))
+					k++;
+				if (k > 0 && str_to_u64(q, k, UINT64_MAX / 2, &v) == 0) {
+					if (q[k] == 'S')
+						*smax = v;
+					else if (q[k] == 'C')
+						*cmax = v;
+				}
+				q += k;
+				while (*q != '\0' && *q != ',')
+					q++;
+				if (*q == ',')
+					q++;
+			}
+			continue;
+		}
+		{
+			long long sb, sc;
+			if (sscanf(p, "%lld %lld", &sb, &sc) == 2) {
+				*bytes += sb;
+				*count += sc;
+			}
+		}
+	}
+	buf_free(&b);
+	return 0;
+}
+
+int smtp_quota_over(const char *root, uint64_t size)
+{
+	uint64_t smax, cmax;
+	int64_t bytes, count;
+
+	if (quota_read(root, &smax, &cmax, &bytes, &count) < 0)
+		return 0;
+	if (size == 0)
+		return (smax > 0 && bytes >= (int64_t)smax) ||
+		       (cmax > 0 && count >= (int64_t)cmax);
+	return (smax > 0 && bytes + (int64_t)size > (int64_t)smax) ||
+	       (cmax > 0 && count + 1 > (int64_t)cmax);
+}
+
+void smtp_quota_add(const char *root, uint64_t size)
+{
+	char path[PATH_MAX], line[64];
+	int n = snprintf(path, sizeof path, "%s/maildirsize", root), fd, k;
+
+	if (n < 0 || (size_t)n >= sizeof path)
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	k = snprintf(line, sizeof line, "%llu 1\n", (unsigned long long)size);
+	/* One write(2) with O_APPEND: concurrent deliveries do not interleave lines. */
+	if (k > 0 && (size_t)k < sizeof line && write(fd, line, (size_t)k) != k)
+		log_warn("%s: %s", path, strerror(errno));
+	close(fd);
+}

@@ -1,0 +1,145 @@
+/*
+ * The smtpd session: one struct owns the state of the connection. The SMTP/LMTP state
+ * is one enum, changed only by smtp_enter_state (cmd.c); the transaction (sender,
+ * recipients, their resolved mailboxes, the message) lives beside it and is cleared
+ * whenever the state drops back to READY.
+ */
+#ifndef SMTPD_SMTP_H
+#define SMTPD_SMTP_H
+
+#include "data.h"
+#include "limits.h"
+#include "parse.h"
+
+#include "buf.h"
+#include "line.h"
+#include "out.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Bits, so that a command table row can allow several. */
+enum smtp_state {
+	SMTP_GREETED = 1,	/* before EHLO/HELO (LHLO) */
+	SMTP_READY = 2,		/* after EHLO, no transaction */
+	SMTP_MAIL = 4,		/* MAIL accepted, no recipient yet */
+	SMTP_RCPT = 8,		/* at least one recipient accepted */
+	SMTP_BDAT = 16,		/* BDAT chunks arriving (RFC 3030) */
+};
+
+struct smtp_opts {
+	const char *users;		/* --users FILE (passwd-file), else system accounts */
+	const char **domains;		/* --domain D ..., NULL-ended; NULL: host name */
+	const char *aliases;		/* --aliases FILE */
+	uint64_t size;			/* --size N */
+	int lmtp;			/* --lmtp */
+	int allow_plaintext;		/* --allow-plaintext */
+	const char *relay_via;		/* --relay-via PROGRAM */
+	char **checkpw_argv;		/* CHECKPW ARGS... POSTAUTH, NULL-ended; NULL: no AUTH */
+};
+
+/* One RCPT as the client gave it. */
+struct smtp_rcpt {
+	struct smtp_addr addr;
+	int code;			/* LMTP: the reply after the data (0: 250) */
+	char text[128];			/* LMTP: its enhanced code and text */
+};
+
+/* Where a message goes: one Maildir folder, or a remote address (relay). */
+struct smtp_target {
+	size_t rcpt;			/* index of the RCPT it came from */
+	int remote;
+	char *addr;			/* remote: the address; local: the user name */
+	char *dir;			/* local: the folder's Maildir directory */
+	char *root;			/* local: the user's Maildir (maildirsize lives here) */
+	uid_t uid;
+	gid_t gid;
+	int result;			/* enum smtp_result after delivery */
+};
+
+/* The outcome of one delivery, and its reply. */
+enum smtp_result {
+	SMTP_R_OK = 0,
+	SMTP_R_TEMP,		/* 451 4.3.0 */
+	SMTP_R_QUOTA,		/* 552 5.2.2 */
+	SMTP_R_RELAY_TEMP,	/* 451 4.4.0: the relay program exited 75 */
+	SMTP_R_RELAY_FAIL,	/* 554 5.4.0: the relay program failed otherwise */
+};
+
+struct smtp {
+	enum smtp_state state;
+	struct smtp_opts opt;
+	struct line_reader in;
+	struct out out;
+	int errors;		/* protocol errors in a row */
+	int auth_fails;
+	int done;		/* end the connection after this reply */
+	int exit_code;
+	char line[SMTP_CMD_BUF];
+	char host[SMTP_HOST_MAX + 1];	/* our name in replies and Received: */
+	char peer[64];		/* the client's address, "-" when unknown */
+	char helo[SMTP_HELO_MAX + 1];
+	const char *test_date;	/* pinned Received: date for transcripts, else NULL */
+	int esmtp;		/* EHLO (or LHLO) rather than HELO */
+	int tls;		/* the wrapper says the connection is TLS */
+	int secure;		/* plaintext AUTH allowed (TLS, loopback, --allow-plaintext) */
+	int authed;
+	char auth_user[SMTP_SASL_FIELD_MAX + 1];
+
+	/* The transaction. */
+	struct smtp_addr from;
+	struct smtp_mail_params mp;
+	struct smtp_rcpt rcpt[SMTP_RCPT_MAX];
+	size_t nrcpt;
+	struct smtp_target *tg;
+	size_t ntg, tgcap;
+	struct buf msg;		/* the message as it will be stored (LF line ends) */
+	struct smtp_data data;	/* BDAT: the machine across chunks */
+};
+
+/* Replies (cmd.c): "code text" with CRLF; smtp_reply_more the "code-text" lines of a
+ * multi-line reply. Every reply but the greeting and EHLO's carries an enhanced code
+ * (RFC 2034 section 3), written by the caller at the start of fmt. */
+void smtp_reply(struct smtp *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void smtp_reply_more(struct smtp *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The only place the state changes (cmd.c). READY clears the transaction. */
+void smtp_enter_state(struct smtp *s, enum smtp_state st);
+/* Serve commands until QUIT, end of input or a fatal error. Returns the exit code. */
+int smtp_serve(struct smtp *s);
+/* Send the 220 greeting and serve (cmd.c). */
+int smtp_main(struct smtp *s);
+/* Free everything the session holds. */
+void smtp_free(struct smtp *s);
+
+/* The command handlers. Each returns 0 (served, even with an error reply that is not
+ * the client's fault), 1 (a client error: counts towards SMTP_ERRORS_MAX) or -1 (fatal:
+ * end the session). */
+typedef int smtp_handler(struct smtp *s, struct smtp_cmd *c);
+smtp_handler smtp_cmd_ehlo, smtp_cmd_helo, smtp_cmd_lhlo, smtp_cmd_mail, smtp_cmd_rcpt,
+	smtp_cmd_data, smtp_cmd_bdat, smtp_cmd_rset, smtp_cmd_noop, smtp_cmd_quit,
+	smtp_cmd_vrfy, smtp_cmd_help, smtp_cmd_auth;
+
+/* rcpt.c: resolve a RCPT address into targets (appended to s->tg). Returns 0 when
+ * accepted, else the reply was sent: 1 (refused). -1 on a fatal error. */
+int smtp_rcpt_resolve(struct smtp *s, size_t index);
+/* 1 when domain (ASCII case-insensitive) is one of ours. */
+int smtp_domain_is_local(const struct smtp *s, const char *domain);
+/* Maildir++ quota (maildirsize in root): 1 when adding size octets (one message when
+ * size > 0) would exceed it, or when it is exceeded already (size 0); 0 otherwise. */
+int smtp_quota_over(const char *root, uint64_t size);
+/* Record a delivered message of size octets in maildirsize, when there is one. */
+void smtp_quota_add(const char *root, uint64_t size);
+
+/* deliver.c: deliver s->msg to every target, setting each target's result. The trace
+ * headers are written here. 0, or -1 on a fatal error. all_or_nothing (SMTP): when any
+ * local copy cannot be prepared, none is committed and the remote ones are not sent. */
+int smtp_deliver(struct smtp *s, int all_or_nothing);
+
+/* auth.c: 1 when the connection may carry a plaintext password. */
+int smtp_connection_secure(void);
+
+#endif
