@@ -72,7 +72,9 @@ for u in py fm gm cu; do
 	echo "$u:$hash:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
 done
 "$PYTHON" "$fixpy" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
-nfix=$(ls "$tmp/fix" | wc -l)
+# files DIR: how many entries DIR holds (names here never contain newlines)
+files() { find "$1" -mindepth 1 -maxdepth 1 | wc -l; }
+nfix=$(files "$tmp/fix")
 
 # deliver USER: a fresh Maildir holding every fixture, in name order.
 deliver() {
@@ -86,7 +88,7 @@ deliver() {
 	return 0
 }
 # count USER: messages in new/ and cur/ of the user's Maildir
-count() { ls "$tmp/home/$1/Maildir/new" "$tmp/home/$1/Maildir/cur" | grep -c -v -e '^$' -e ':$'; }
+count() { echo $(($(files "$tmp/home/$1/Maildir/new") + $(files "$tmp/home/$1/Maildir/cur"))); }
 # uidls USER OUT: the UIDL listing, fetched with poplib
 uidls() { $T $TMO "$PYTHON" "$client" uidl 127.0.0.1 "$port" "$1" "$pw" >"$2" 2>"$tmp/uidl.err"; }
 # same_uidls NAME BEFORE AFTER
@@ -119,7 +121,7 @@ empty() {
 
 # --- the superserver on a free port (chosen at run time; retried if taken meanwhile) ---
 port=
-for try in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	p=$("$PYTHON" "$fixpy" port) || break
 	tcpserver -v -R -H -l 0 127.0.0.1 "$p" \
 		"$BIN/pop3d" "$BIN/checkpassword-file" "$tmp/users" 2>"$tmp/tcpserver.log" &
@@ -199,7 +201,7 @@ if command -v fetchmail >/dev/null 2>&1; then
 	else bad "fetchmail keep: exit $st"; show "$tmp/fm-keep1.log"; fi
 	fmrc uidl keep "$tmp/got/fm2"
 	fm keep2
-	n=$(ls "$tmp/got/fm2" | wc -l)
+	n=$(files "$tmp/got/fm2")
 	if [ "$st" -eq 1 ] && [ "$n" -eq 0 ]; then
 		ok "fetchmail keep+uidl: the second run fetches nothing new"
 	else
@@ -263,8 +265,8 @@ if command -v getmail >/dev/null 2>&1; then
 	else bad "getmail: exit $st"; show "$tmp/gm-keep1.log"; fi
 	gmrc false false "$tmp/got/gm2"
 	gm keep2
-	n=$(ls "$tmp/got/gm2/new" | wc -l)
-	if [ "$st" -eq 0 ] && [ "$n" -eq 0 ] && ls "$tmp/getmail" | grep -q '^oldmail-'; then
+	n=$(files "$tmp/got/gm2/new")
+	if [ "$st" -eq 0 ] && [ "$n" -eq 0 ] && [ -n "$(find "$tmp/getmail" -name 'oldmail-*')" ]; then
 		ok "getmail delete=false: the second run fetches nothing new (oldmail file)"
 	else
 		bad "getmail second run: exit $st, $n messages fetched again"
@@ -308,7 +310,7 @@ if command -v curl >/dev/null 2>&1; then
 	# DELE from the highest number down: each curl run is its own session, and the
 	# numbers of the messages below stay the same.
 	n=$nfix err=0
-	while [ $n -ge 1 ]; do
+	while [ "$n" -ge 1 ]; do
 		cu -I -X DELE "pop3://127.0.0.1:$port/$n" >/dev/null 2>>"$tmp/cu.err" || err=$((err + 1))
 		n=$((n - 1))
 	done

@@ -2,7 +2,8 @@
 # The deployment recipes of README.md ("Running pop3d"), each run for real: the
 # superserver is started with the project's own config file from scripts/, adapted only
 # by substituting the paths (/usr/local/bin -> $BIN, /etc/mail/users -> a temporary
-# users file) and the listening address and port (127.0.0.1 and a port found free at
+# users file), the user (root, unless the test is not run as root) and the listening
+# address and port (127.0.0.1 and a port found free at
 # run time), then python poplib logs in (USER/PASS, offered because the peer is on
 # loopback: this also checks that pop3d sees the peer address under each superserver)
 # and retrieves the messages byte-exact (pop3_fixtures.py, wire form).
@@ -80,11 +81,17 @@ for f in "$tmp/fix"/*.eml; do
 done
 [ "$(id -u)" -eq 0 ] && chown -R "$uid:$gid" "$tmp/home"
 
-# paths FILE: the recipe with this build's paths; pop3d is $pop3d, normally $BIN/pop3d
+# paths FILE: the recipe with this build's paths; pop3d is $pop3d, normally $BIN/pop3d.
+# Not run as root, inetd and xinetd cannot become root for the service: their user
+# field "root" then names the user running the test.
 pop3d="$BIN/pop3d"
+me=root
+[ "$(id -u)" -eq 0 ] || me=$(id -un)
 paths() {
 	sed -e "s|/usr/local/bin/pop3d|$pop3d|g" -e "s|/usr/local/bin|$BIN|g" \
-		-e "s|/etc/mail/users|$tmp/users|g" "$1"
+		-e "s|/etc/mail/users|$tmp/users|g" \
+		-e "s|^\(pop3	.*	\)root	|\1$me	|" \
+		-e "s|^\([[:space:]]*user[[:space:]]*=[[:space:]]*\)root\$|\1$me|" "$1"
 }
 # inetd and xinetd make the connection the server's stderr as well as its stdin and
 # stdout. pop3d logs on stderr, so its log lines reach the client unless pop3d notices.
@@ -105,7 +112,7 @@ chmod 666 "$tmp/pop3d-stderr.log"
 recipe() {
 	name=$1 file=$2 start=$3
 	port=
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		p=$("$PYTHON" "$fixpy" port) || break
 		"$start" "$p" >"$tmp/$name.log" 2>&1 &
 		srv=$!
