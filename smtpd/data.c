@@ -87,7 +87,10 @@ size_t smtp_data_feed(struct smtp_data *d, const void *p, size_t n)
 				count(d);
 				d->st = ST_DOTCR;
 			} else {
-				text(d, c);	/* the stuffed dot is dropped (4.5.2) */
+				/* The stuffed dot is dropped (4.5.2) and not counted in the
+				 * line length (4.5.3.1.6). */
+				d->line--;
+				text(d, c);
 			}
 			break;
 		case ST_DOTCR:

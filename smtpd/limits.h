@@ -18,9 +18,8 @@
 #define SMTP_CMD_BUF (SMTP_AUTH_LINE_MAX + 1)
 
 /* RFC 5321 4.5.3.1.6: "The maximum total length of a text line including the <CRLF>
- * is 1000 octets (not counting the leading dot duplicated for transparency)." We count
- * the stuffed dot as well: 1001 on the wire is still allowed. */
-#define SMTP_TEXT_LINE_MAX 1001
+ * is 1000 octets (not counting the leading dot duplicated for transparency)." */
+#define SMTP_TEXT_LINE_MAX 1000
 
 /* RFC 5321 4.5.3.1.1-3: local part 64, domain 255, path 256 octets (with < >). */
 #define SMTP_LOCAL_MAX 64

@@ -1,0 +1,63 @@
+#!/bin/sh
+# smtpd transcripts: each smtp-*.in is turned into the client's bytes and piped (in one
+# write, so every transcript is also a pipelining test) into $BIN/smtpd with a fresh
+# fixture (fixtures/smtp-lib.sh); the output is compared with smtp-*.ref.
+#
+# .in format: every line is sent with CRLF appended, after printf %b escapes: \n is a
+# bare LF, \r a bare CR, \0 a NUL, \\ a backslash, and a line ending in \c gets no CRLF.
+# Every reply line must end in CRLF; the CRs are removed for the comparison.
+# An optional smtp-*.opts (sourced) sets
+#   ARGS="options"  CHECKPW=1 (AUTH via fixtures/smtp-checkpw.sh)  TLS=1
+#   PEER=address (TCPREMOTEIP)  SHOWDIR=1 (append what was stored)
+# smtpd always gets --hostname mx.test --users, --aliases and --domain example.org;
+# the Received: date is pinned with SMTPD_TEST_DATE (honoured only when fd 0 is not a
+# socket).
+set -u
+: "${BIN:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/fixtures/smtp-lib.sh"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smtp-proto.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+pass=0 fail=0
+for in in "$here"/smtp-*.in; do
+	name=$(basename "$in" .in)
+	ref="$here/$name.ref"
+	ARGS="" CHECKPW=0 TLS=0 PEER="" SHOWDIR=0
+	[ -f "$here/$name.opts" ] && . "$here/$name.opts"
+	t="$tmp/$name"
+	mkdir -p "$t"
+	smtp_fixture "$t"
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%b\r\n' "$line"
+	done <"$in" >"$t/input"
+	if [ "$TLS" = 1 ]; then export MAILD_TLS=1; else unset MAILD_TLS; fi
+	if [ -n "$PEER" ]; then export TCPREMOTEIP="$PEER"; else unset TCPREMOTEIP; fi
+	unset REMOTE_ADDR SSL_PROTOCOL
+	set --
+	if [ "$CHECKPW" = 1 ]; then set -- "$here/fixtures/smtp-checkpw.sh"; fi
+	# shellcheck disable=SC2086
+	SMTP_RELAY_LOG="$t/relay.log" SMTPD_TEST_DATE='Mon, 01 Jan 2024 12:00:00 +0000' \
+		"$BIN/smtpd" --hostname mx.test --users "$t/users" --aliases "$t/aliases" \
+		--domain example.org $ARGS "$@" <"$t/input" >"$t/out" 2>"$t/err"
+	rc=$?
+	ok=1
+	if awk '!/\r$/ { bad = 1 } END { exit bad }' "$t/out"; then :; else
+		echo "  $name: a line does not end in CRLF"; ok=0
+	fi
+	{
+		tr -d '\r' <"$t/out"
+		echo "--- exit $rc"
+		if [ "$SHOWDIR" = 1 ]; then smtp_listing "$t"; fi
+	} >"$t/got"
+	# SMTP_UPDATE_REF=1 rewrites the .ref files (review the diff before committing).
+	if [ "${SMTP_UPDATE_REF:-0}" = 1 ]; then cp "$t/got" "$ref"; fi
+	if ! diff -u "$ref" "$t/got" >"$t/diff" 2>&1; then ok=0; fi
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1)); echo "pass $name"
+	else
+		fail=$((fail + 1)); echo "FAIL $name"; cat "$t/diff"; sed 's/^/  stderr: /' "$t/err"
+	fi
+done
+echo "smtp transcripts: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
