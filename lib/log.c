@@ -4,15 +4,25 @@
  * most PIPE_BUF bytes is atomic, and a line here stays close to that). Every byte of
  * the message is escaped by log_sanitize, format string included, because client data
  * reaches it through %s. errno is preserved so callers may log before returning -1.
+ *
+ * One exception to "stderr only": inetd and xinetd hand the client connection to the
+ * server as fd 2 too, so a log line would reach the client in the middle of the
+ * protocol. When fd 2 is the very socket fd 1 is, lines go to syslog(3) (LOG_MAIL)
+ * instead, which is where inetd users look for them.
  */
 #include "log.h"
 #include "str.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 /* The program name and the peer are cut to these; an IPv6 address with a zone id fits. */
@@ -22,6 +32,7 @@
 static char log_prog[LOG_PROG_MAX] = "?";
 static char log_peer_addr[LOG_PEER_MAX];
 static int log_peer_read;
+static int log_syslog;		/* fd 2 is the client connection */
 
 /* The escaped form of byte c into e (at most 4 bytes); returns its length. */
 static size_t escape(unsigned char c, char e[4])
@@ -80,17 +91,47 @@ size_t log_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
 	return sanitize(dst, dstsz, src, srclen, 0);
 }
 
+/* The address of the peer of fd 0 when it is a TCP socket (inetd, xinetd and
+ * systemd Accept=yes set no variable), into buf; "-" when there is none. */
+static const char *socket_peer(char *buf, size_t bufsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (getpeername(0, (struct sockaddr *)&ss, &sl) == 0) {
+		const void *a = NULL;
+		if (ss.ss_family == AF_INET)
+			a = &((const struct sockaddr_in *)&ss)->sin_addr;
+		else if (ss.ss_family == AF_INET6)
+			a = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+		if (a != NULL && inet_ntop(ss.ss_family, a, buf, (socklen_t)bufsz) != NULL)
+			return buf;
+	}
+	return "-";
+}
+
 static void read_peer(void)
 {
+	char addr[INET6_ADDRSTRLEN];
 	const char *p = getenv("TCPREMOTEIP");
 
 	if (p == NULL || *p == '\0')
 		p = getenv("REMOTE_ADDR");
 	if (p == NULL || *p == '\0')
-		p = "-";
+		p = socket_peer(addr, sizeof addr);
 	/* The environment is the superserver's, but escape it all the same. */
 	log_sanitize(log_peer_addr, sizeof log_peer_addr, p, strlen(p));
 	log_peer_read = 1;
+}
+
+/* 1 when fd 2 is the same socket as fd 1 (the client, under inetd and xinetd). Under
+ * systemd, fd 2 is a socket too, but journald's, not the client's. */
+static int stderr_is_client(void)
+{
+	struct stat o, e;
+
+	return fstat(1, &o) == 0 && fstat(2, &e) == 0 && S_ISSOCK(e.st_mode) &&
+	       o.st_dev == e.st_dev && o.st_ino == e.st_ino;
 }
 
 void log_init(const char *prog)
@@ -98,6 +139,9 @@ void log_init(const char *prog)
 	if (prog != NULL && *prog != '\0')
 		log_sanitize(log_prog, sizeof log_prog, prog, strlen(prog));
 	read_peer();
+	log_syslog = stderr_is_client();
+	if (log_syslog)
+		openlog(log_prog, LOG_PID, LOG_MAIL);
 }
 
 const char *log_peer(void)
@@ -107,7 +151,7 @@ const char *log_peer(void)
 	return log_peer_addr;
 }
 
-static void log_line(const char *level, const char *fmt, va_list ap)
+static void log_line(int prio, const char *level, const char *fmt, va_list ap)
 {
 	char raw[LOG_LINE_MAX], msg[LOG_LINE_MAX];
 	char line[LOG_PROG_MAX + LOG_LINE_MAX + 64];
@@ -121,6 +165,10 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 		rawlen = (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
 	}
 	sanitize(msg, sizeof msg, raw, rawlen, n >= 0 && (size_t)n >= sizeof raw);
+	if (log_syslog) {
+		syslog(prio, "%s: %s", level, msg);
+		goto out;
+	}
 	n = snprintf(line, sizeof line, "%s[%ld]: %s: %s\n", log_prog, (long)getpid(),
 		     level, msg);
 	if (n < 0)
@@ -147,7 +195,7 @@ void log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("info", fmt, ap);
+	log_line(LOG_INFO, "info", fmt, ap);
 	va_end(ap);
 }
 
@@ -156,7 +204,7 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("warn", fmt, ap);
+	log_line(LOG_WARNING, "warn", fmt, ap);
 	va_end(ap);
 }
 
@@ -165,6 +213,6 @@ void log_fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("fatal", fmt, ap);
+	log_line(LOG_ERR, "fatal", fmt, ap);
 	va_end(ap);
 }

@@ -3,6 +3,10 @@
 #include "log.h"
 #include "test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -180,6 +184,49 @@ static void test_peer_and_errno(void)
 	test_end();
 }
 
+/* Under inetd, fds 0, 1 and 2 are all the client's TCP socket: the peer comes from
+ * getpeername, and no log line may reach the client. */
+static void test_inetd_socket(void)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	int lsn, cli, srv, save[3];
+	char got[64];
+	ssize_t n;
+
+	test_begin("inetd: peer from the socket, logs kept off the client connection");
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lsn = socket(AF_INET, SOCK_STREAM, 0);
+	test_assert(lsn >= 0 && bind(lsn, (struct sockaddr *)&a, sizeof a) == 0 &&
+		    listen(lsn, 1) == 0 && getsockname(lsn, (struct sockaddr *)&a, &al) == 0);
+	cli = socket(AF_INET, SOCK_STREAM, 0);
+	test_assert(connect(cli, (struct sockaddr *)&a, sizeof a) == 0);
+	srv = accept(lsn, NULL, NULL);
+	test_assert(srv >= 0);
+	for (int fd = 0; fd < 3; fd++) {
+		save[fd] = dup(fd);
+		dup2(srv, fd);
+	}
+	unsetenv("TCPREMOTEIP");
+	unsetenv("REMOTE_ADDR");
+	log_init("x");
+	test_assert_str(log_peer(), "127.0.0.1");
+	log_info("must not reach the client");
+	for (int fd = 0; fd < 3; fd++) {
+		dup2(save[fd], fd);
+		close(save[fd]);
+	}
+	close(srv);	/* the client now sees EOF, after whatever was written */
+	n = read(cli, got, sizeof got);
+	test_assert(n == 0);
+	close(cli);
+	close(lsn);
+	log_init("x");
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -189,6 +236,7 @@ int main(void)
 		test_long_message,
 		test_sanitize,
 		test_peer_and_errno,
+		test_inetd_socket,
 		NULL,
 	};
 
