@@ -69,7 +69,7 @@ static int connection_secure(void)
 	return peer_is_loopback();
 }
 
-static int stdin_is_socket(void)
+int pop3_stdin_is_socket(void)
 {
 	struct stat st;
 
@@ -85,7 +85,7 @@ static void make_timestamp(struct pop3 *s)
 
 	/* Pinned for transcript tests only: never on a network connection, where a
 	 * constant timestamp would let a sniffed APOP digest be replayed. */
-	if (fixed != NULL && !stdin_is_socket() &&
+	if (fixed != NULL && !pop3_stdin_is_socket() &&
 	    str_lcpy(s->timestamp, fixed, sizeof s->timestamp) < sizeof s->timestamp)
 		return;
 	if (gethostname(host, sizeof host) < 0)

@@ -108,7 +108,7 @@ int pop3_read_line(struct pop3 *s, char *buf, size_t max, size_t *len_r)
 		return -1;
 	if (!s->bytewise)
 		return line_read(&s->in, buf, max, len_r);
-	deadline = io_deadline(POP3_IDLE_TIMEOUT_MS);
+	deadline = io_deadline(s->idle_ms);
 	for (;;) {
 		char c;
 		ssize_t n;

@@ -12,8 +12,10 @@
 #include "pop3.h"
 
 #include "log.h"
+#include "str.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,18 @@ static const char *self_path(const char *argv0, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* RFC 1939 section 3's autologout. POP3D_TEST_IDLE_MS shortens it for tests only: never
+ * on a network connection, where the RFC's ten-minute minimum holds. */
+static int idle_timeout_ms(void)
+{
+	const char *t = getenv("POP3D_TEST_IDLE_MS");
+	uint64_t ms;
+
+	if (t != NULL && !pop3_stdin_is_socket() && str_to_u64z(t, POP3_IDLE_TIMEOUT_MS, &ms) == 0)
+		return (int)ms;
+	return POP3_IDLE_TIMEOUT_MS;
+}
+
 int main(int argc, char **argv)
 {
 	static struct pop3 s;
@@ -81,8 +95,9 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
+	s.idle_ms = idle_timeout_ms();
 	out_init(&s.out, 1, POP3_WRITE_TIMEOUT_MS);
-	line_init(&s.in, -1, POP3_IDLE_TIMEOUT_MS);
+	line_init(&s.in, -1, s.idle_ms);
 	if (s.opt.preauth || s.opt.session) {
 		if (i != argc)
 			return usage();
@@ -91,7 +106,7 @@ int main(int argc, char **argv)
 			log_fatal("refusing to serve a mailbox as root");
 			return EXIT_USAGE;
 		}
-		line_init(&s.in, 0, POP3_IDLE_TIMEOUT_MS);
+		line_init(&s.in, 0, s.idle_ms);
 		rc = pop3_session_main(&s);
 		goto out;
 	}

@@ -45,6 +45,7 @@ struct pop3 {
 	struct pop3_opts opt;
 	struct line_reader in;
 	int bytewise;		/* read one byte at a time: the session process inherits fd 0 */
+	int idle_ms;		/* autologout timer (RFC 1939 section 3: at least 10 minutes) */
 	struct out out;
 	int errors;		/* protocol errors in a row */
 	int auth_fails;
@@ -66,6 +67,9 @@ struct pop3 {
 	char *chunk;		/* RETR/TOP buffers, allocated on first use */
 	char *wire;
 };
+
+/* 1 when fd 0 is a socket: a network connection, where test hooks are ignored. */
+int pop3_stdin_is_socket(void);
 
 /* Replies (cmd.c): "+OK text" / "-ERR text" with CRLF, and one raw line. */
 void pop3_ok(struct pop3 *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -83,5 +83,23 @@ check "dropped connection changed nothing" test "$before" = "$(pop3_listing "$d"
 printf 'QUIT\r\n' | as_user "$BIN/pop3d" --preauth >"$d/out3" 2>/dev/null
 check "lock released after the drop" sh -c "tr -d '\r' <'$d/out3' | grep -qxF '+OK Logging out.'"
 
+# Autologout (RFC 1939 section 3), shortened by the test-only POP3D_TEST_IDLE_MS: an
+# idle session gets -ERR and ends without touching the mailbox.
+before=$(pop3_listing "$d")
+POP3D_TEST_IDLE_MS=500
+export POP3D_TEST_IDLE_MS
+start
+unset POP3D_TEST_IDLE_MS
+check "idle session: DELE" send 'DELE 1' '+OK Message 1 deleted'
+i=0
+while ! tr -d '\r' <"$d/out" | grep -qxF -- '-ERR Autologout; idle for too long'; do
+	i=$((i + 1))
+	[ $i -gt 50 ] && break
+	sleep 0.1
+done
+check "idle session: autologout reply" sh -c "tr -d '\r' <'$d/out' | grep -qxF -- '-ERR Autologout; idle for too long'"
+finish
+check "idle session: nothing changed" test "$before" = "$(pop3_listing "$d")"
+
 echo "pop3d-concurrency: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
