@@ -11,16 +11,14 @@
  * instead, which is where inetd users look for them.
  */
 #include "log.h"
+#include "peer.h"
 #include "str.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -91,34 +89,16 @@ size_t log_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
 	return sanitize(dst, dstsz, src, srclen, 0);
 }
 
-/* The address of the peer of fd 0 when it is a TCP socket (inetd, xinetd and
- * systemd Accept=yes set no variable), into buf; "-" when there is none. */
-static const char *socket_peer(char *buf, size_t bufsz)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	if (getpeername(0, (struct sockaddr *)&ss, &sl) == 0) {
-		const void *a = NULL;
-		if (ss.ss_family == AF_INET)
-			a = &((const struct sockaddr_in *)&ss)->sin_addr;
-		else if (ss.ss_family == AF_INET6)
-			a = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
-		if (a != NULL && inet_ntop(ss.ss_family, a, buf, (socklen_t)bufsz) != NULL)
-			return buf;
-	}
-	return "-";
-}
-
 static void read_peer(void)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char addr[64];	/* an IPv6 address in text, with room */
 	const char *p = getenv("TCPREMOTEIP");
 
 	if (p == NULL || *p == '\0')
 		p = getenv("REMOTE_ADDR");
+	/* inetd, xinetd and systemd Accept=yes set no variable: ask the socket. */
 	if (p == NULL || *p == '\0')
-		p = socket_peer(addr, sizeof addr);
+		p = peer_addr(addr, sizeof addr) > 0 ? addr : "-";
 	/* The environment is the superserver's, but escape it all the same. */
 	log_sanitize(log_peer_addr, sizeof log_peer_addr, p, strlen(p));
 	log_peer_read = 1;

@@ -75,3 +75,16 @@ int peer_is_loopback(void)
 	}
 	return 0;
 }
+
+int peer_tls(void)
+{
+	const char *ssl = getenv("SSL_PROTOCOL");
+	const char *tls = getenv("MAILD_TLS");
+
+	return (ssl != NULL && *ssl != '\0') || (tls != NULL && strcmp(tls, "1") == 0);
+}
+
+int peer_secure(void)
+{
+	return peer_tls() || peer_is_loopback();
+}

@@ -16,4 +16,11 @@ size_t peer_addr(char *out, size_t outsz);
  * that cannot be sniffed off a wire. 0 otherwise, also when unknown. */
 int peer_is_loopback(void);
 
+/* 1 when a TLS wrapper declared the connection encrypted: SSL_PROTOCOL is set
+ * (ucspi-ssl, s6-tlsserver) or MAILD_TLS=1 (any wrapper script). */
+int peer_tls(void);
+
+/* 1 when a password may cross this connection in plain text: TLS, or a loopback peer. */
+int peer_secure(void);
+
 #endif

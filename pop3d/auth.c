@@ -13,61 +13,16 @@
 
 #include "checkpw.h"
 #include "log.h"
+#include "peer.h"
 #include "str.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Is the peer on this host? Loopback traffic cannot be sniffed off a wire. */
-static int peer_is_loopback(void)
-{
-	const char *ip = getenv("TCPREMOTEIP");
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	if (ip == NULL || *ip == '\0')
-		ip = getenv("REMOTE_ADDR");
-	if (ip != NULL && *ip != '\0')
-		return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
-		       str_has_prefix_ci(ip, "::ffff:127.");
-	if (getpeername(0, (struct sockaddr *)&ss, &sl) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-							  0xff, 0xff };
-		const unsigned char *a = in6->sin6_addr.s6_addr;
-		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			return 1;
-		return memcmp(a, mapped, sizeof mapped) == 0 && a[12] == 127;
-	}
-	return 0;
-}
-
-/* Plaintext passwords only where they cannot be read on the way: under TLS (the
- * wrapper says so: SSL_PROTOCOL from ucspi-ssl / s6-tlsserver, or MAILD_TLS=1 from any
- * wrapper script), or from this host. */
-static int connection_secure(void)
-{
-	const char *tls = getenv("MAILD_TLS");
-	const char *ssl = getenv("SSL_PROTOCOL");
-
-	if ((ssl != NULL && *ssl != '\0') || (tls != NULL && strcmp(tls, "1") == 0))
-		return 1;
-	return peer_is_loopback();
-}
 
 int pop3_stdin_is_socket(void)
 {
@@ -105,7 +60,7 @@ static void make_timestamp(struct pop3 *s)
 
 int pop3_auth_main(struct pop3 *s)
 {
-	s->secure = s->opt.allow_plaintext || connection_secure();
+	s->secure = s->opt.allow_plaintext || peer_secure();
 	make_timestamp(s);
 	pop3_enter_state(s, POP3_AUTHORIZATION);
 	pop3_ok(s, "POP3 ready %s", s->timestamp);

@@ -16,16 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int smtp_connection_secure(void)
-{
-	const char *tls = getenv("MAILD_TLS");
-	const char *ssl = getenv("SSL_PROTOCOL");
-
-	if ((ssl != NULL && *ssl != '\0') || (tls != NULL && strcmp(tls, "1") == 0))
-		return 1;
-	return peer_is_loopback();
-}
-
 /* A SASL continuation line into s->line. 1 with *len_r, 0 when the reply was sent
  * (cancel, bad line) or the session is over. */
 static int read_response(struct smtp *s, size_t *len_r)

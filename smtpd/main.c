@@ -134,10 +134,8 @@ int main(int argc, char **argv)
 		s.test_date = date;
 	if (peer_addr(s.peer, sizeof s.peer) == 0)
 		str_lcpy(s.peer, "-", sizeof s.peer);
-	s.tls = getenv("MAILD_TLS") != NULL && strcmp(getenv("MAILD_TLS"), "1") == 0;
-	if (getenv("SSL_PROTOCOL") != NULL && getenv("SSL_PROTOCOL")[0] != '\0')
-		s.tls = 1;
-	s.secure = s.opt.allow_plaintext || smtp_connection_secure();
+	s.tls = peer_tls();
+	s.secure = s.opt.allow_plaintext || peer_secure();
 	out_init(&s.out, 1, SMTP_WRITE_TIMEOUT_MS);
 	line_init(&s.in, 0, SMTP_CMD_TIMEOUT_MS);
 	rc = smtp_main(&s);

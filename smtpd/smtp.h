@@ -139,7 +139,5 @@ void smtp_quota_add(const char *root, uint64_t size);
  * local copy cannot be prepared, none is committed and the remote ones are not sent. */
 int smtp_deliver(struct smtp *s, int all_or_nothing);
 
-/* auth.c: 1 when the connection may carry a plaintext password. */
-int smtp_connection_secure(void);
 
 #endif
