@@ -24,7 +24,7 @@ static int read_response(struct smtp *s, size_t *len_r)
 
 	if (out_flush(&s->out) < 0)
 		return 0;
-	s->in.timeout_ms = SMTP_CMD_TIMEOUT_MS;
+	s->in.timeout_ms = s->cmd_timeout_ms;
 	rc = line_read(&s->in, s->line, sizeof s->line, len_r);
 	if (rc == 0 || (rc < 0 && errno != ERANGE)) {
 		if (rc < 0 && errno == ETIMEDOUT)

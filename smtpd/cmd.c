@@ -377,7 +377,7 @@ int smtp_serve(struct smtp *s)
 
 		if (out_flush(&s->out) < 0)
 			break;
-		s->in.timeout_ms = SMTP_CMD_TIMEOUT_MS;
+		s->in.timeout_ms = s->cmd_timeout_ms;
 		rc = line_read(&s->in, s->line, sizeof s->line, &len);
 		if (rc == 0) {
 			if (s->state & (SMTP_MAIL | SMTP_RCPT | SMTP_BDAT))

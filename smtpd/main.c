@@ -58,7 +58,8 @@ static int valid_host(const char *h)
 int main(int argc, char **argv)
 {
 	static struct smtp s;
-	const char *hostname = NULL, *date;
+	const char *hostname = NULL, *date, *timeout;
+	uint64_t ms;
 	char **ck = NULL;
 	size_t nd = 0;
 	uint64_t size = SMTP_SIZE_DEFAULT;
@@ -136,8 +137,16 @@ int main(int argc, char **argv)
 		str_lcpy(s.peer, "-", sizeof s.peer);
 	s.tls = peer_tls();
 	s.secure = s.opt.allow_plaintext || peer_secure();
+	s.cmd_timeout_ms = SMTP_CMD_TIMEOUT_MS;
+	s.data_timeout_ms = SMTP_DATA_TIMEOUT_MS;
+	/* Shortened for tests only: never on a network connection, where RFC 5321
+	 * 4.5.3.2's minimums hold. */
+	timeout = getenv("SMTPD_TEST_TIMEOUT_MS");
+	if (timeout != NULL && !stdin_is_socket() &&
+	    str_to_u64z(timeout, SMTP_DATA_TIMEOUT_MS, &ms) == 0)
+		s.cmd_timeout_ms = s.data_timeout_ms = (int)ms;
 	out_init(&s.out, 1, SMTP_WRITE_TIMEOUT_MS);
-	line_init(&s.in, 0, SMTP_CMD_TIMEOUT_MS);
+	line_init(&s.in, 0, s.cmd_timeout_ms);
 	rc = smtp_main(&s);
 	smtp_free(&s);
 	free(ck);

@@ -143,7 +143,7 @@ int smtp_cmd_data(struct smtp *s, struct smtp_cmd *c)
 	smtp_reply(s, 354, "End data with <CR><LF>.<CR><LF>");
 	if (out_flush(&s->out) < 0)
 		return -1;
-	s->in.timeout_ms = SMTP_DATA_TIMEOUT_MS;
+	s->in.timeout_ms = s->data_timeout_ms;
 	while (!s->data.done) {
 		ssize_t n = line_read_raw(&s->in, raw, sizeof raw);
 		size_t used;
@@ -162,7 +162,7 @@ static int read_chunk(struct smtp *s, uint64_t n, struct smtp_data *d)
 {
 	static char raw[LINE_INBUF];
 
-	s->in.timeout_ms = SMTP_DATA_TIMEOUT_MS;
+	s->in.timeout_ms = s->data_timeout_ms;
 	while (n > 0) {
 		size_t want = n < sizeof raw ? (size_t)n : sizeof raw;
 		ssize_t got = line_read_raw(&s->in, raw, want);

@@ -76,6 +76,8 @@ struct smtp {
 	int auth_fails;
 	int done;		/* end the connection after this reply */
 	int exit_code;
+	int cmd_timeout_ms;	/* SMTP_CMD_TIMEOUT_MS, shortened only by a test hook */
+	int data_timeout_ms;	/* SMTP_DATA_TIMEOUT_MS, likewise */
 	char line[SMTP_CMD_BUF];
 	char host[SMTP_HOST_MAX + 1];	/* our name in replies and Received: */
 	char peer[64];		/* the client's address, "-" when unknown */
