@@ -1,5 +1,5 @@
 # One plain Makefile (GNU make). No configure step, no generated dependency files:
-# every object depends on every header of lib/ and maildir/, which is cheap at this size.
+# every object depends on every header of the tree, which is cheap at this size.
 #
 #   make                  programs into bin/
 #   make run              the servers on loopback with a demo user (scripts/demo-server.py)
@@ -35,7 +35,7 @@ B        := $(BUILD)
 LIB_SRC  := $(wildcard lib/*.c)
 MD_SRC   := $(wildcard maildir/maildir_*.c)
 TOOL_SRC := $(filter-out $(MD_SRC),$(wildcard maildir/*.c))
-HDRS     := $(wildcard lib/*.h maildir/*.h)
+HDRS     := $(wildcard lib/*.h maildir/*.h pop3d/*.h imapd/*.h smtpd/*.h checkpw/*.h)
 # A program is a directory with a main.c; checkpw/ builds bin/checkpassword-file.
 DAEMONS  := $(patsubst %/main.c,%,$(wildcard pop3d/main.c imapd/main.c smtpd/main.c checkpw/main.c))
 progname  = $(if $(filter checkpw,$(1)),checkpassword-file,$(1))
