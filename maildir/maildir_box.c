@@ -818,6 +818,28 @@ int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint3
 	return 0;
 }
 
+int maildir_box_change_flags(struct maildir_box *b, size_t i,
+			     const struct maildir_flag_change *c)
+{
+	char newname[MAILDIR_NAME_MAX + 1];
+	struct maildir_msg *m = &b->v[i];
+	uint32_t flags, keywords;
+	char *dup;
+
+	if (maildir_msg_change_flags(b->dir, m->in_new, m->name, c, newname, sizeof newname,
+				     &flags, &keywords) < 0)
+		return -1;
+	dup = strdup(newname);
+	if (dup == NULL)
+		return -1;
+	free(m->name);
+	m->name = dup;
+	m->in_new = 0;
+	m->flags = flags;
+	m->keywords = keywords;
+	return 0;
+}
+
 int maildir_box_expunge(struct maildir_box *b, size_t i)
 {
 	return maildir_msg_expunge(b->dir, b->v[i].in_new, b->v[i].name);

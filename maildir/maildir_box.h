@@ -54,6 +54,12 @@ long maildir_box_find(const struct maildir_box *b, uint32_t uid);
 int maildir_box_sizes(struct maildir_box *b, struct maildir_msg *m);
 /* Set flags and keywords of message i (rename; new/ -> cur/). 0 or -1 with errno. */
 int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint32_t keywords);
+/* Add and clear flags of message i relative to its file's current flags, keeping what
+ * other processes changed meanwhile (IMAP STORE +FLAGS/-FLAGS). The view gets the
+ * resulting flags. 0 or -1 with errno. */
+struct maildir_flag_change;
+int maildir_box_change_flags(struct maildir_box *b, size_t i,
+			     const struct maildir_flag_change *c);
 /* Expunge message i from disk (it stays in the view until the next sync). */
 int maildir_box_expunge(struct maildir_box *b, size_t i);
 /* Letter index for a keyword name, adding it to dovecot-keywords (under the lock) when

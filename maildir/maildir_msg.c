@@ -121,8 +121,9 @@ static int msg_start(const char *name, char *cur, size_t cursz, size_t *base_len
 	return 0;
 }
 
-int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_t flags,
-			  uint32_t keywords, char *newname_r, size_t namesz)
+int maildir_msg_change_flags(const char *dir, int in_new, const char *name,
+			     const struct maildir_flag_change *c, char *newname_r, size_t namesz,
+			     uint32_t *flags_r, uint32_t *keywords_r)
 {
 	char cur[MAILDIR_NAME_MAX + 1], base[MAILDIR_NAME_MAX + 1];
 	char next[MAILDIR_NAME_MAX + 1];
@@ -133,8 +134,17 @@ int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_
 		return -1;
 	memcpy(base, cur, sizeof base);
 	for (int i = 0; i < MSG_TRIES; i++) {
-		int n = maildir_name_with_flags(cur, flags, keywords, next, sizeof next);
+		struct maildir_name p;
+		uint32_t flags, keywords;
+		int n;
 
+		/* The flags of the name as it is now, so a change someone else made since
+		 * our last look survives ours. */
+		if (maildir_name_parse(cur, &p) < 0)
+			return -1;
+		flags = (p.flags & ~c->del_flags) | c->add_flags;
+		keywords = (p.keywords & ~c->del_keywords) | c->add_keywords;
+		n = maildir_name_with_flags(cur, flags, keywords, next, sizeof next);
 		if (n < 0)
 			return -1;
 		if (newname_r != NULL && (size_t)n >= namesz) {
@@ -156,11 +166,23 @@ int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_
 		}
 		if (newname_r != NULL)
 			memcpy(newname_r, next, (size_t)n + 1);
+		if (flags_r != NULL)
+			*flags_r = flags;
+		if (keywords_r != NULL)
+			*keywords_r = keywords;
 		return 0;
 	}
 	/* Renamed under us on every try: someone else is busy with this message. */
 	errno = EAGAIN;
 	return -1;
+}
+
+int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_t flags,
+			  uint32_t keywords, char *newname_r, size_t namesz)
+{
+	struct maildir_flag_change c = { flags, keywords, ~flags, ~keywords };
+
+	return maildir_msg_change_flags(dir, in_new, name, &c, newname_r, namesz, NULL, NULL);
 }
 
 int maildir_msg_expunge(const char *dir, int in_new, const char *name)

@@ -25,6 +25,20 @@ int maildir_msg_find(const char *dir, const char *base, size_t base_len,
 int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_t flags,
 			  uint32_t keywords, char *newname_r, size_t namesz);
 
+/* A relative flag change: bits to add, then bits to clear (MAILDIR_FLAG / MAILDIR_KW). */
+struct maildir_flag_change {
+	uint32_t add_flags, add_keywords;
+	uint32_t del_flags, del_keywords;
+};
+
+/* Apply c to the flags the message's file name has at the moment of the rename (not
+ * to what the caller last saw), so concurrent changes by others to other flags are
+ * kept; otherwise as maildir_msg_set_flags(). The resulting flags go to *flags_r and
+ * *keywords_r when those are not NULL. */
+int maildir_msg_change_flags(const char *dir, int in_new, const char *name,
+			     const struct maildir_flag_change *c, char *newname_r, size_t namesz,
+			     uint32_t *flags_r, uint32_t *keywords_r);
+
 /* Unlink the message, following a rename as above. 0 when it is gone afterwards
  * (also when someone else expunged it first), -1 with errno on a real error (EAGAIN as
  * above). */

@@ -10,6 +10,7 @@
 #include "pop3.h"
 
 #include "log.h"
+#include "maildir_msg.h"
 #include "maildir_name.h"
 
 #include <errno.h>
@@ -297,6 +298,7 @@ int pop3_cmd_rset(struct pop3 *s, struct pop3_cmd *c)
 
 int pop3_update(struct pop3 *s)
 {
+	static const struct maildir_flag_change seen = { MAILDIR_F_SEEN, 0, 0, 0 };
 	size_t retrieved = 0, deleted = 0, failed = 0;
 
 	for (size_t i = 0; i < s->box.n; i++) {
@@ -316,10 +318,10 @@ int pop3_update(struct pop3 *s)
 		retrieved++;
 		if ((m->flags & MAILDIR_F_SEEN) != 0 && !m->in_new)
 			continue;
-		/* Read mail moves to cur/ with \Seen, where IMAP clients expect it. A
-		 * message gone meanwhile has nothing left to mark. */
-		if (maildir_box_set_flags(&s->box, i, m->flags | MAILDIR_F_SEEN, m->keywords) < 0 &&
-		    errno != ENOENT)
+		/* Read mail moves to cur/ with \Seen, where IMAP clients expect it; only S
+		 * is added, so flags an IMAP session set meanwhile stay. A message gone
+		 * meanwhile has nothing left to mark. */
+		if (maildir_box_change_flags(&s->box, i, &seen) < 0 && errno != ENOENT)
 			log_warn("cannot mark %s seen: %s", m->name, strerror(errno));
 	}
 	log_info("logout user=%.64s retrieved=%zu deleted=%zu failed=%zu peer=%s", s->login,

@@ -11,6 +11,7 @@
 #include "io.h"
 #include "maildir_box.h"
 #include "maildir_deliver.h"
+#include "maildir_msg.h"
 #include "maildir_uidlist.h"
 #include "test.h"
 
@@ -200,6 +201,31 @@ static void test_flags_keywords(void)
 	test_end();
 }
 
+static void test_change_flags(void)
+{
+	struct maildir_box b;
+	struct maildir_flag_change seen = { MAILDIR_F_SEEN, 0, 0, 0 };
+	struct maildir_flag_change unflag = { 0, 0, MAILDIR_F_FLAGGED, 0 };
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+
+	test_begin("relative flag changes keep what others changed meanwhile");
+	fresh_maildir();
+	deliver("x\n");
+	test_assert(maildir_box_open(&b, root) == 0 && b.n == 1);
+	/* Another process flags and answers the message behind our view's back. */
+	snprintf(from, sizeof from, "%s/new/%s", root, b.v[0].name);
+	snprintf(to, sizeof to, "%s/cur/%s:2,FR", root, b.v[0].name);
+	test_assert(rename(from, to) == 0);
+	test_assert(b.v[0].flags == 0);
+	test_assert(maildir_box_change_flags(&b, 0, &seen) == 0);
+	test_assert(b.v[0].flags == (MAILDIR_F_FLAGGED | MAILDIR_F_REPLIED | MAILDIR_F_SEEN));
+	test_assert(strstr(b.v[0].name, ":2,FRS") != NULL && !b.v[0].in_new);
+	test_assert(maildir_box_change_flags(&b, 0, &unflag) == 0);
+	test_assert(strstr(b.v[0].name, ":2,RS") != NULL);
+	maildir_box_close(&b);
+	test_end();
+}
+
 static void test_courier(void)
 {
 	struct maildir_box b;
@@ -269,7 +295,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_empty, test_delivery_order, test_unchanged_no_readdir,
-		test_expunge_and_new, test_flags_keywords, test_courier,
+		test_expunge_and_new, test_flags_keywords, test_change_flags, test_courier,
 		test_corrupt_uidlist, test_dovecot_sizes, NULL
 	};
 	int r = test_run(tests);
