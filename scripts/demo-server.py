@@ -10,7 +10,7 @@ connection as fd 0/1, TCPREMOTEIP/TCPREMOTEPORT/TCPLOCALIP/TCPLOCALPORT set the 
 tcpserver sets them. Real deployments use inetd, xinetd, systemd or tcpserver instead
 (README.md); this script exists only for the demo and its test.
 
-usage: demo-server.py BIN_DIR DEMO_DIR [--pop3-port N] [--once]
+usage: demo-server.py BIN_DIR DEMO_DIR [--pop3-port N] [--smtp-port N] [--connections N]
 """
 import argparse
 import os
@@ -71,7 +71,7 @@ def listen(port):
     return s
 
 
-def serve(listeners, once):
+def serve(listeners, connections):
     sel = selectors.DefaultSelector()
     for s, argv in listeners:
         sel.register(s, selectors.EVENT_READ, argv)
@@ -86,9 +86,11 @@ def serve(listeners, once):
             p = subprocess.Popen(key.data, stdin=conn.fileno(), stdout=conn.fileno(),
                                  env=env, close_fds=True)
             conn.close()
-            if once:
+            if connections:
                 p.wait()
-                return
+                connections -= 1
+                if connections == 0:
+                    return
 
 
 def reap():
@@ -104,17 +106,22 @@ def main():
     ap.add_argument("bin_dir")
     ap.add_argument("demo_dir")
     ap.add_argument("--pop3-port", type=int, default=1110)
-    ap.add_argument("--once", action="store_true", help="serve one connection, then exit")
+    ap.add_argument("--smtp-port", type=int, default=2525)
+    ap.add_argument("--connections", type=int, default=0,
+                    help="serve this many connections one after another, then exit")
     a = ap.parse_args()
     bin_dir = os.path.abspath(a.bin_dir)
     users = setup(bin_dir, os.path.abspath(a.demo_dir))
     pop3 = [os.path.join(bin_dir, "pop3d"), os.path.join(bin_dir, "checkpassword-file"),
             users]
-    listeners = [(listen(a.pop3_port), pop3)]
-    print("demo: POP3 on 127.0.0.1:%d, user demo, password demo (Ctrl-C stops)"
-          % a.pop3_port, file=sys.stderr, flush=True)
+    # Mail for demo@localhost is delivered into the same Maildir.
+    smtp = [os.path.join(bin_dir, "smtpd"), "--users", users, "--domain", "localhost"]
+    listeners = [(listen(a.pop3_port), pop3), (listen(a.smtp_port), smtp)]
+    print("demo: POP3 on 127.0.0.1:%d (user demo, password demo), SMTP on 127.0.0.1:%d "
+          "(mail to demo@localhost); Ctrl-C stops" % (a.pop3_port, a.smtp_port),
+          file=sys.stderr, flush=True)
     try:
-        serve(listeners, a.once)
+        serve(listeners, a.connections)
     except KeyboardInterrupt:
         pass
 
