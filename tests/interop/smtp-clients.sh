@@ -182,7 +182,7 @@ try "refusals: relaying without AUTH 550 5.7.1, unknown user 550 5.1.1, SIZE 552
 	"MAIL FROM:<$S> SIZE=9000000=>552 5.3.4" \
 	"AUTH PLAIN $(printf '\0au\0wrong password' | base64 -w0)=>535 5.7.8"
 n=$(find "$tmp/relay" -type f | wc -l)
-[ "$n" -eq 0 ] && ok "refusals: the relay program never ran" || bad "refusals: relay program ran $n times"
+if [ "$n" -eq 0 ]; then ok "refusals: the relay program never ran"; else bad "refusals: relay program ran $n times"; fi
 
 # --- submission: AUTH PLAIN / LOGIN via checkpassword-file, --relay-via ---
 try "smtplib AUTH PLAIN: local recipient" \
@@ -249,7 +249,7 @@ else
 fi
 
 n=$(find "$tmp/home" -path '*/Maildir/tmp/*' -type f | wc -l)
-[ "$n" -eq 0 ] && ok "no files left in any tmp/" || bad "$n files left in tmp/ directories"
+if [ "$n" -eq 0 ]; then ok "no files left in any tmp/"; else bad "$n files left in tmp/ directories"; fi
 
 echo "smtp-clients: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
