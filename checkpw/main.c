@@ -15,7 +15,7 @@
 #define _DEFAULT_SOURCE
 
 #include "pwcheck.h"
-#include "pwfile.h"
+#include "users.h"
 
 #include "log.h"
 #include "str.h"

@@ -21,6 +21,7 @@ void line_init(struct line_reader *r, int fd, int timeout_ms)
 	r->have = 0;
 	r->discarding = 0;
 	r->partial_eof = 0;
+	r->partial_len = 0;
 }
 
 size_t line_push(struct line_reader *r, const void *p, size_t n)
@@ -95,11 +96,17 @@ int line_take(struct line_reader *r, char *buf, size_t max, size_t *len_r)
 	return 1;
 }
 
-/* End of input: whatever line was under way is lost. */
-static int line_eof(struct line_reader *r)
+/* End of input: whatever line was under way is not returned as a line; a protocol
+ * drops it, a file reader may take it from buf (partial_len). */
+static int line_eof(struct line_reader *r, char *buf)
 {
 	if (r->have > 0 || r->discarding)
 		r->partial_eof = 1;
+	r->partial_len = 0;
+	if (r->have > 0 && !r->discarding && buf != NULL) {
+		buf[r->have] = '\0';
+		r->partial_len = r->have;
+	}
 	r->have = 0;
 	r->discarding = 0;
 	return 0;
@@ -119,13 +126,13 @@ int line_read(struct line_reader *r, char *buf, size_t max, size_t *len_r)
 			return rc;
 		/* line_take consumed everything, so the whole read-ahead is free. */
 		if (r->fd < 0)
-			return line_eof(r);
+			return line_eof(r, buf);
 		n = io_read_timeout(r->fd, r->in + r->len, LINE_INBUF - r->len,
 				    io_ms_left(deadline));
 		if (n < 0)
 			return -1;
 		if (n == 0)
-			return line_eof(r);
+			return line_eof(r, buf);
 		r->len += (size_t)n;
 	}
 }

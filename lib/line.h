@@ -24,6 +24,9 @@ struct line_reader {
 	size_t have;		/* bytes of the current line already in the caller's buffer */
 	int discarding;		/* the current line went over the limit */
 	int partial_eof;	/* input ended inside a line (that partial line was dropped) */
+	size_t partial_len;	/* its length, when it was within the limit: line_read()
+				 * leaves those bytes NUL-terminated in the caller's buffer
+				 * (a file whose last line has no LF); 0 otherwise */
 };
 
 void line_init(struct line_reader *r, int fd, int timeout_ms);

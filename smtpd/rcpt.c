@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "pwfile.h"
 #include "maildir_deliver.h"
 #include "maildir_folder.h"
 #include "str.h"
@@ -24,9 +25,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-/* Lines of the users file: passwd-file(5) allows 4096 octets. */
-#define SMTP_USERS_LINE_MAX 4096
 
 struct smtp_user {
 	char home[PATH_MAX];
@@ -67,7 +65,8 @@ static int each_line(const char *path, size_t max, int (*fn)(char *line, void *a
 		int n = line_read(r, line, max, &len);
 
 		if (n == 0) {
-			rc = 0;
+			/* A last line without LF (editors leave those) still counts. */
+			rc = r->partial_len > 0 ? fn(line, arg) : 0;
 			break;
 		}
 		if (n < 0 && errno == ERANGE)
@@ -95,36 +94,25 @@ struct user_find {
 	struct smtp_user *u;
 };
 
-/* user:secret:uid:gid:gecos:home[:...] (passwd-file(5)); first match wins. */
+/* A passwd-file(5) line (lib/pwfile.h); the first entry for the name wins, compared
+ * without case as mail local parts are. */
 static int users_line(char *line, void *arg)
 {
 	struct user_find *f = arg;
-	char *field[6], *p = line;
-	uint64_t uid, gid;
-	int i;
+	struct pwent e;
+	const char *why = NULL;
 
-	if (line[0] == '#' || line[0] == '\0')
+	memset(&e, 0, sizeof e);
+	if (pwfile_parse_line(line, &e, &why) != 0)
+		return 0;	/* comments, blanks; checkpassword-file logs malformed lines */
+	if (strcasecmp(e.user, f->name) != 0)
 		return 0;
-	for (i = 0; i < 6; i++) {
-		field[i] = p;
-		p = strchr(p, ':');
-		if (p == NULL && i < 5)
-			return 0;
-		if (p != NULL)
-			*p++ = '\0';
-		if (p == NULL)
-			break;
-	}
-	if (strcasecmp(field[0], f->name) != 0)
-		return 0;
-	if (str_to_u64z(field[2], UINT32_MAX, &uid) < 0 ||
-	    str_to_u64z(field[3], UINT32_MAX, &gid) < 0 || field[5][0] != '/' ||
-	    str_lcpy(f->u->home, field[5], sizeof f->u->home) >= sizeof f->u->home) {
-		log_warn("users file: malformed entry for %.64s", f->name);
+	if (str_lcpy(f->u->home, e.home, sizeof f->u->home) >= sizeof f->u->home) {
+		log_warn("users file: home of %.64s is too long", f->name);
 		return 0;
 	}
-	f->u->uid = (uid_t)uid;
-	f->u->gid = (gid_t)gid;
+	f->u->uid = e.uid;
+	f->u->gid = e.gid;
 	return 1;
 }
 
@@ -135,7 +123,7 @@ static int user_lookup(struct smtp *s, const char *name, struct smtp_user *u)
 
 	if (s->opt.users != NULL) {
 		struct user_find f = { name, u };
-		return each_line(s->opt.users, SMTP_USERS_LINE_MAX, users_line, &f);
+		return each_line(s->opt.users, PWFILE_LINE_MAX, users_line, &f);
 	}
 	errno = 0;
 	pw = getpwnam(name);

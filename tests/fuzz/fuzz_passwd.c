@@ -1,11 +1,8 @@
 /*
- * The passwd-file line parser of checkpassword-file over arbitrary lines (the users
- * file is disk input an administrator may get wrong). Includes the parser's source, as
- * the program's objects are not in a library.
+ * The passwd-file line parser (lib/pwfile.c) that checkpassword-file and smtpd share,
+ * over arbitrary lines: the users file is disk input an administrator may get wrong.
  */
-#include "../../checkpw/pwfile.c"
-#include "../../checkpw/pwcheck.c"
-#include "../../checkpw/md5.c"
+#include "pwfile.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -322,9 +322,38 @@ static void test_raw(void)
 	test_end();
 }
 
+/* A file whose last line has no LF: line_read ends, and leaves that line in buf. */
+static void test_partial_last_line(void)
+{
+	struct line_reader r;
+	char buf[16];
+	size_t len;
+
+	test_begin("a last line without LF is left in the buffer at EOF");
+	line_init(&r, -1, -1);
+	line_push(&r, "abc\ndef", 7);
+	test_assert(line_read(&r, buf, sizeof buf, &len) == 1 && len == 4);
+	test_assert(line_read(&r, buf, sizeof buf, &len) == 0);
+	test_assert(r.partial_eof == 1 && r.partial_len == 3);
+	test_assert_str(buf, "def");
+	/* An over-long partial line is not offered. */
+	line_init(&r, -1, -1);
+	line_push(&r, "0123456789abcdefghij", 20);
+	test_assert(line_read(&r, buf, sizeof buf, &len) == 0);
+	test_assert(r.partial_eof == 1 && r.partial_len == 0);
+	/* A clean end offers nothing. */
+	line_init(&r, -1, -1);
+	line_push(&r, "x\n", 2);
+	test_assert(line_read(&r, buf, sizeof buf, &len) == 1);
+	test_assert(line_read(&r, buf, sizeof buf, &len) == 0);
+	test_assert(r.partial_eof == 0 && r.partial_len == 0);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
+		test_partial_last_line,
 		test_byte_at_a_time,
 		test_limits,
 		test_very_long,
