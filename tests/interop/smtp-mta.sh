@@ -7,7 +7,10 @@
 #  - SMTP over TCP with CHUNKING (Exim's smtp transport uses BDAT when offered),
 #  - SMTP over TCP with DATA (hosts_try_chunking unset),
 #  - LMTP over TCP (smtp transport, protocol = lmtp, to smtpd --lmtp under tcpserver),
-#  - LMTP over a pipe (Exim's lmtp transport running smtpd --lmtp as nobody).
+#  - LMTP over a pipe (Exim's lmtp transport running smtpd --lmtp as nobody); Exim
+#    gives the command one pipe as its stdout and stderr, so this runs a second time
+#    through a wrapper that sends smtpd's stderr to a file, to test the rest of it
+#    whatever smtpd does with its log lines.
 # Every message must arrive byte-exact in the user's Maildir (smtp_interop.py stored,
 # with two Received: fields: Exim's and smtpd's), Exim's log must show the delivery
 # ("=>" and "Completed") and nothing may stay in its queue.
@@ -62,7 +65,7 @@ fi
 uid=$(id -u "$user") gid=$(id -g "$user") group=$(id -gn "$user")
 unset SENDER RECIPIENT MAILDIR
 : >"$tmp/users"
-for u in bdat data lmtp pipe; do
+for u in bdat data lmtp pipe pipe2; do
 	mkdir -p "$tmp/home/$u"
 	echo "$u:x:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
 done
@@ -203,6 +206,21 @@ config pipe "  driver = lmtp
   group = $group
   timeout = 2m"
 run pipe pipe
+
+cat >"$tmp/smtpd-logfile" <<EOF
+#!/bin/sh
+exec 2>>"$tmp/smtpd-stderr.log"
+exec "$BIN/smtpd" "\$@"
+EOF
+chmod 755 "$tmp/smtpd-logfile"
+: >"$tmp/smtpd-stderr.log"
+chmod 666 "$tmp/smtpd-stderr.log"
+config pipe-stderr-away "  driver = lmtp
+  command = $tmp/smtpd-logfile --lmtp $smtpd_args
+  user = $user
+  group = $group
+  timeout = 2m"
+run pipe-stderr-away pipe2
 
 echo "smtp-mta: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
