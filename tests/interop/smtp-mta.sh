@@ -65,7 +65,7 @@ fi
 uid=$(id -u "$user") gid=$(id -g "$user") group=$(id -gn "$user")
 unset SENDER RECIPIENT MAILDIR
 : >"$tmp/users"
-for u in bdat data lmtp pipe pipe2; do
+for u in bdat data lmtp pipe pipe2 two1 two2; do
 	mkdir -p "$tmp/home/$u"
 	echo "$u:x:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
 done
@@ -196,6 +196,21 @@ if start_smtpd --lmtp; then
 	config lmtp "$(echo "$base" | sed "s/PORT/$port/")
   protocol = lmtp"
 	run lmtp lmtp
+	# One message for two users: one LMTP transaction, a reply for each recipient.
+	timeout $TMO "$EXIM" -C "$tmp/exim-lmtp/configure" -odf -oi -f sender@example.net \
+		two1@example.org two2@example.org <"$tmp/lf/eightbit.eml" >"$tmp/two.out" 2>&1
+	cat "$tmp/exim-lmtp/log/mainlog" "$tmp/two.out" >"$tmp/two.log"
+	if grep -q ' => two1@example.org .* C="250 ' "$tmp/two.log" &&
+		grep -q ' -> two2@example.org .* C="250 ' "$tmp/two.log" &&
+		"$PYTHON" "$h" stored "$tmp/home/two1/Maildir" "$tmp/fix" eightbit sender@example.net \
+			two1@example.org 2 >"$tmp/cmp" 2>&1 &&
+		"$PYTHON" "$h" stored "$tmp/home/two2/Maildir" "$tmp/fix" eightbit sender@example.net \
+			two2@example.org 2 >>"$tmp/cmp" 2>&1; then
+		ok "exim lmtp: two recipients in one transaction (=> and ->), a 250 for each, both stored byte-exact"
+	else
+		bad "exim lmtp: one message for two recipients"
+		show "$tmp/two.log" "$tmp/cmp"
+	fi
 	stop
 fi
 
