@@ -19,9 +19,10 @@ usage: smtp_interop.py make DIR                 the fixtures, DIR/NAME.eml
                   a name may repeat), each in smtpd's stored form (below); RECEIVED is
                   how many Received: lines to expect (default 1: smtpd's own)
        smtp_interop.py relayed FILE FIXDIR NAME  a message as --relay-via got it
-       smtp_interop.py pop3 BIN HOME FIXDIR NAMES [RECEIVED]
+       smtp_interop.py pop3 BIN HOME FIXDIR NAMES [RECEIVED [SENDER RCPT]]
                   pop3d --preauth (as the owner of HOME) RETRs every message: each is
-                  the fixture in its wire form (below)
+                  the fixture in its wire form (below); with SENDER and RCPT, its trace
+                  fields are checked as for stored
 
 What the checks allow, and nothing else. A fixture F is what the client hands over:
 CRLF line ends, not dot-stuffed (the clients stuff it; smtplib, swaks and curl do).
@@ -379,7 +380,6 @@ def main(argv):
     if cmd == "relayed":
         return relayed(*a)
     if cmd == "pop3":
-        # pop3 BIN HOME FIXDIR NAMES [RECEIVED [SENDER RCPT]]
         return pop3(*a)
     print(__doc__, file=sys.stderr)
     return 2
