@@ -6,9 +6,10 @@
  * reaches it through %s. errno is preserved so callers may log before returning -1.
  *
  * One exception to "stderr only": inetd and xinetd hand the client connection to the
- * server as fd 2 too, so a log line would reach the client in the middle of the
- * protocol. When fd 2 is the very socket fd 1 is, lines go to syslog(3) (LOG_MAIL)
- * instead, which is where inetd users look for them.
+ * server as fd 2 too, and Exim's lmtp transport gives its command one pipe for stdout
+ * and stderr, so a log line would reach the client in the middle of the protocol.
+ * When fd 2 is the very socket or pipe fd 1 is, lines go to syslog(3) (LOG_MAIL)
+ * instead, which is where inetd and Exim users look for them.
  */
 #include "log.h"
 #include "peer.h"
@@ -104,13 +105,16 @@ static void read_peer(void)
 	log_peer_read = 1;
 }
 
-/* 1 when fd 2 is the same socket as fd 1 (the client, under inetd and xinetd). Under
- * systemd, fd 2 is a socket too, but journald's, not the client's. */
+/* 1 when fd 2 is the very socket or pipe fd 1 is: the client's connection under inetd
+ * and xinetd, or the one pipe Exim's lmtp transport gives a command for both. A log
+ * line there would land in the protocol. (Under systemd fd 2 is a socket too, but
+ * journald's, not fd 1's.) */
 static int stderr_is_client(void)
 {
 	struct stat o, e;
 
-	return fstat(1, &o) == 0 && fstat(2, &e) == 0 && S_ISSOCK(e.st_mode) &&
+	return fstat(1, &o) == 0 && fstat(2, &e) == 0 &&
+	       (S_ISSOCK(e.st_mode) || S_ISFIFO(e.st_mode)) &&
 	       o.st_dev == e.st_dev && o.st_ino == e.st_ino;
 }
 

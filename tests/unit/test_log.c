@@ -227,6 +227,33 @@ static void test_inetd_socket(void)
 	test_end();
 }
 
+/* Exim's lmtp transport: stdout and stderr are one pipe. */
+static void test_shared_pipe(void)
+{
+	int p[2], save1, save2;
+	char got[64];
+	ssize_t n;
+
+	test_begin("a pipe shared by stdout and stderr gets no log lines");
+	test_assert(pipe(p) == 0);
+	save1 = dup(1);
+	save2 = dup(2);
+	dup2(p[1], 1);
+	dup2(p[1], 2);
+	log_init("x");
+	log_info("must not reach the LMTP client");
+	dup2(save1, 1);
+	dup2(save2, 2);
+	close(save1);
+	close(save2);
+	close(p[1]);
+	n = read(p[0], got, sizeof got);
+	test_assert(n == 0);
+	close(p[0]);
+	log_init("x");
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -237,6 +264,7 @@ int main(void)
 		test_sanitize,
 		test_peer_and_errno,
 		test_inetd_socket,
+		test_shared_pipe,
 		NULL,
 	};
 
