@@ -118,6 +118,11 @@ static int stderr_is_client(void)
 	       o.st_dev == e.st_dev && o.st_ino == e.st_ino;
 }
 
+int log_stderr_usable(void)
+{
+	return !log_syslog;
+}
+
 void log_init(const char *prog)
 {
 	if (prog != NULL && *prog != '\0')

@@ -12,6 +12,10 @@
 /* Set the program name and read the peer address once (TCPREMOTEIP under UCSPI,
  * REMOTE_ADDR under systemd Accept=yes / inetd wrappers). */
 void log_init(const char *prog);
+/* 0 when fd 2 is the client's connection (inetd, xinetd, a pipe shared with fd 1), and
+ * logs go to syslog: a child process must then not inherit fd 2 as its stderr. */
+int log_stderr_usable(void);
+
 /* The peer address, or "-" when none is known. */
 const char *log_peer(void);
 

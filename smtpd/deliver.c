@@ -22,6 +22,8 @@
 #include "str.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -258,7 +260,8 @@ static void group_finish(struct smtp *s, struct owner_group *g, char *st, int co
 /* Run the relay program for the remote targets. Returns an enum smtp_result. */
 static int relay(struct smtp *s)
 {
-	char tmpl[] = "/tmp/smtpd-relay.XXXXXX";
+	char tmpl[PATH_MAX];
+	const char *tmpdir = getenv("TMPDIR");
 	char **argv = NULL;
 	struct buf h;
 	size_t i, k = 0;
@@ -266,6 +269,13 @@ static int relay(struct smtp *s)
 	pid_t pid;
 
 	buf_init(&h, 4096);
+	k = (size_t)snprintf(tmpl, sizeof tmpl, "%s/smtpd-relay.XXXXXX",
+			     tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : "/tmp");
+	if (k >= sizeof tmpl) {
+		log_warn("relay: TMPDIR too long");
+		return SMTP_R_RELAY_TEMP;
+	}
+	k = 0;
 	fd = mkstemp(tmpl);
 	if (fd < 0) {
 		log_warn("relay: temporary file: %s", strerror(errno));
@@ -292,7 +302,13 @@ static int relay(struct smtp *s)
 	if (pid < 0)
 		goto out;
 	if (pid == 0) {
-		/* Its stdout must not reach our client: it goes to our log. */
+		/* Its output must not reach our client: it goes to our log, or nowhere
+		 * when our stderr is the client's connection (inetd). */
+		if (!log_stderr_usable()) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null < 0 || dup2(null, 2) < 0)
+				_exit(RELAY_EXIT_TEMP);
+		}
 		if (dup2(fd, 0) < 0 || dup2(2, 1) < 0)
 			_exit(RELAY_EXIT_TEMP);
 		signal(SIGPIPE, SIG_DFL);

@@ -173,8 +173,10 @@ static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
 	size_t i;
 
 	for (i = 0; i < s->ntg; i++) {
-		/* The same mailbox twice through one RCPT's aliases: one copy. */
-		if (s->tg[i].rcpt == rcpt && s->tg[i].remote == remote &&
+		/* The same mailbox twice, through aliases or two RCPTs: one copy. LMTP
+		 * answers each RCPT for its own delivery (RFC 2033 4.2), so there only
+		 * one RCPT's aliases are merged. */
+		if ((s->tg[i].rcpt == rcpt || !s->opt.lmtp) && s->tg[i].remote == remote &&
 		    strcmp(remote ? s->tg[i].addr : s->tg[i].dir, remote ? addr : dir) == 0)
 			return 0;
 	}

@@ -31,5 +31,11 @@ check "the last line without newline counts" sh -c "[ \"\$(printf '%s' \"$(rcpt 
 check "local parts match without case" sh -c "[ \"\$(printf '%s' \"$(rcpt CID@example.org)\" | cut -c1-3)\" = 250 ]"
 check "a malformed entry is no recipient" sh -c "[ \"\$(printf '%s' \"$(rcpt bob@example.org)\" | cut -c1-3)\" = 550 ]"
 check "an unknown user is refused" sh -c "[ \"\$(printf '%s' \"$(rcpt zed@example.org)\" | cut -c1-3)\" = 550 ]"
+# Two RCPTs for one mailbox (case, an alias would do the same): one copy.
+printf 'EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<ann@example.org>\r\nRCPT TO:<ANN@example.org>\r\nDATA\r\nSubject: once\r\n\r\nx\r\n.\r\nQUIT\r\n' |
+	"$BIN/smtpd" --users "$d/users" --domain example.org >"$d/out" 2>/dev/null
+check "two RCPTs, one mailbox: accepted" grep -q '^250 2.0.0' "$d/out"
+check "two RCPTs, one mailbox: one copy" test "$(find "$d/ann/Maildir/new" -type f | wc -l)" = 1
+
 echo "smtpd-users: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
