@@ -63,10 +63,16 @@ struct pop3 {
 	const char *login;	/* USER from the checker, for logs */
 	struct maildir_box box;
 	struct pop3_msg *m;
+	size_t sizes_learnt;	/* sizes found by reading files, not yet in pop3d-sizes */
 	int lock_fd;
 	char *chunk;		/* RETR/TOP buffers, allocated on first use */
 	char *wire;
 };
+
+/* pop3d-sizes (sizes.c): fill in the sizes known from earlier sessions; write the file
+ * when this session learnt new ones. Failures only cost the sizes being learnt again. */
+void pop3_sizes_load(struct pop3 *s);
+void pop3_sizes_save(struct pop3 *s);
 
 /* 1 when fd 0 is a socket: a network connection, where test hooks are ignored. */
 int pop3_stdin_is_socket(void);

@@ -6,7 +6,8 @@
  * fetchmail and others check them). That is the message's vsize (bare LF counted as
  * CR LF: ,W= in the name, the uidlist's W, or maildir_box_sizes), plus the CRLF we add
  * when the file's last byte is not LF. That last byte is learnt with one pread when a
- * size is first needed, never at login, and kept.
+ * size is first needed, never at login, and kept in pop3d-sizes for later sessions
+ * (sizes.c).
  */
 #include "pop3.h"
 
@@ -88,6 +89,7 @@ static int size_from_fd(struct pop3 *s, size_t i, int fd, uint64_t *size_r)
 			return -1;
 		s->m[i].wire_size = m->vsize + (lf ? 0 : 2);
 		s->m[i].sized = 1;
+		s->sizes_learnt++;
 	}
 	*size_r = s->m[i].wire_size;
 	return 0;

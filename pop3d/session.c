@@ -103,6 +103,7 @@ int pop3_session_main(struct pop3 *s)
 		log_fatal("out of memory user=%.64s", s->login);
 		return 111;
 	}
+	pop3_sizes_load(s);
 	log_info("login user=%.64s messages=%zu peer=%s", s->login, s->box.n, log_peer());
 	pop3_enter_state(s, POP3_TRANSACTION);
 	if (s->opt.preauth)
@@ -175,6 +176,7 @@ int pop3_cmd_stat(struct pop3 *s, struct pop3_cmd *c)
 		total += size_or_zero(s, i);
 	}
 	pop3_ok(s, "%zu %llu", count, (unsigned long long)total);
+	pop3_sizes_save(s);
 	return 0;
 }
 
@@ -199,6 +201,7 @@ int pop3_cmd_list(struct pop3 *s, struct pop3_cmd *c)
 			pop3_line(s, "%zu %llu", i + 1, (unsigned long long)size_or_zero(s, i));
 	}
 	pop3_line(s, ".");
+	pop3_sizes_save(s);
 	return 0;
 }
 
@@ -300,6 +303,8 @@ int pop3_update(struct pop3 *s)
 {
 	static const struct maildir_flag_change seen = { MAILDIR_F_SEEN, 0, 0, 0 };
 	size_t retrieved = 0, deleted = 0, failed = 0;
+
+	pop3_sizes_save(s);	/* sizes learnt by LIST n, RETR, TOP */
 
 	for (size_t i = 0; i < s->box.n; i++) {
 		struct maildir_msg *m = &s->box.v[i];

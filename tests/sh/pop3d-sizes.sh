@@ -40,5 +40,24 @@ for n in 1 2 3 4 5 6 7 8 9; do
 	check "message $n: LIST $1 = RETR body $3" test "$1" = "$3" -a "$4" = 1
 	check "message $n: +OK $2 octets = LIST" test "$1" = "$2"
 done
+# pop3d-sizes: what one session learnt, the next takes without reading the files.
+rm -f "$md/pop3d-sizes"
+printf 'LIST\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth 2>/dev/null | tr -d '\r' >"$d/list1"
+check "sizes file written" test -s "$md/pop3d-sizes"
+check "sizes file names the UIDVALIDITY" sh -c "head -1 '$md/pop3d-sizes' | grep -q '^1 V[0-9][0-9]*$'"
+printf 'LIST\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth 2>/dev/null | tr -d '\r' >"$d/list2"
+check "second session: the same LIST" cmp -s "$d/list1" "$d/list2"
+# The file is trusted for what it says (it changes only when we write it) ...
+sed 's/^1 [0-9]*$/1 4242/' "$md/pop3d-sizes" >"$d/sz" && cat "$d/sz" >"$md/pop3d-sizes"
+printf 'LIST 1\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth 2>/dev/null | tr -d '\r' >"$d/list3"
+check "sizes come from the file" grep -qx '+OK 1 4242' "$d/list3"
+# ... but not when damaged, nor when it belongs to another UIDVALIDITY.
+printf '1 V1\n1 4242\n' >"$md/pop3d-sizes"
+printf 'LIST\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth 2>/dev/null | tr -d '\r' >"$d/list4"
+check "another UIDVALIDITY: ignored" cmp -s "$d/list1" "$d/list4"
+head -1 "$d/sz" >"$md/pop3d-sizes"; printf '1 x\n' >>"$md/pop3d-sizes"
+printf 'LIST\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth 2>/dev/null | tr -d '\r' >"$d/list5"
+check "damaged file: ignored" cmp -s "$d/list1" "$d/list5"
+
 echo "pop3d-sizes: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
