@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 100
@@ -67,6 +68,8 @@ int main(int argc, char **argv)
 
 	log_init("smtpd");
 	signal(SIGPIPE, SIG_IGN);
+	/* Load the time zone once: every delivery child would otherwise read it again. */
+	tzset();
 	s.opt.domains = NULL;
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
