@@ -17,8 +17,8 @@
 #  - LMTP behind an MTA: scripts/tcpserver/lmtp.run (127.0.0.1 24 now 127.0.0.1 PORT)
 #    and Exim configured with the router and transport of scripts/exim/smtpd-lmtp.conf
 #    (port 24 now PORT) in a private config (exim -C), spool and logs in the temporary
-#    directory; a message submitted to Exim arrives through LMTP. Postfix is not run:
-#    Debian's postfix and exim4 packages conflict, and CI installs Exim.
+#    directory; a message submitted to Exim arrives through LMTP. Postfix, whose
+#    package conflicts with Exim's, is run from its unpacked .deb by smtp-postfix.sh.
 # Every message must be stored byte-exact (smtp_interop.py stored). No system service
 # is started or stopped, and /etc is only read. Prints PASS:/FAIL: lines; exit 1 on
 # failure, 77 when python3 or timeout is missing; a superserver or Exim that is not
