@@ -8,7 +8,7 @@
 #  (b) a Maildir written by Dovecot (APPEND with flags and keywords, STORE, EXPUNGE,
 #      CREATE) is read by `maildir uids` with Dovecot's UIDs, flags and keywords, and a
 #      later `maildir deliver` gets the UID Dovecot announced as UIDNEXT.
-# Prints PASS/FAIL lines and "N passed, N failed"; exit 1 on failure, 77 when Dovecot is
+# Prints PASS/FAIL lines and "dovecot: N passed, N failed"; exit 1 on failure, 77 when Dovecot is
 # not installed.
 #
 # Running Dovecot this way (Dovecot 2.3, checked with 2.3.19.1 on Debian 12):
@@ -47,6 +47,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 helper="$here/dovecot_imap.py"
 PYTHON=${PYTHON:-python3}
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
 	echo "########################################################"
@@ -54,11 +56,8 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
 	echo "########################################################"
 	exit 77
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-dovecot.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
 # As root, Dovecot's session runs as nobody (see above) and must reach the Maildirs.
-[ "$(id -u)" -eq 0 ] && chmod 755 "$tmp"
-trap 'exit 1' INT TERM HUP
+interop_tmpdir dovecot
 if ! "$PYTHON" "$helper" --probe; then
 	echo "########################################################"
 	echo "SKIP: dovecot not installed (no dovecot imap binary)"
@@ -66,11 +65,7 @@ if ! "$PYTHON" "$helper" --probe; then
 	exit 77
 fi
 
-pass=0
-fail=0
 log="$tmp/log"
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # same NAME EXPECTED ACTUAL: the two files must be identical, and both must start with the "# uidvalidity" line: two empty outputs are no agreement.
 same() {
@@ -359,5 +354,4 @@ ours "$B" >"$tmp/b-ours4"
 echo "fetch INBOX" | dv "$B" >"$tmp/b-dv4"
 same "b: Dovecot sees our flag changes on its messages" "$tmp/b-ours4" "$tmp/b-dv4"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary dovecot

@@ -27,50 +27,15 @@ fixpy="$here/pop3_fixtures.py"
 client="$here/pop3_client.py"
 T=timeout
 TMO=120 # seconds for any one client run: the 5 MB message over loopback takes < 1 s
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
-for need in "$PYTHON" tcpserver timeout; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "SKIP: $need not installed"
-		exit 77
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-pop3.XXXXXX") || exit 1
-# As root the sessions run as nobody, who must reach the Maildirs.
-chmod 755 "$tmp"
-srv=
-cleanup() {
-	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-missing() {
-	if [ "${CI:-}" = true ]; then bad "$1 not installed (CI installs it)"; else echo "SKIP: $1 not installed"; fi
-}
-# show FILE...: the tail of logs, after a failure
-show() { for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -20; done; return 0; }
-
-if [ "$(id -u)" -eq 0 ]; then
-	uid=$(id -u nobody) gid=$(id -g nobody)
-else
-	uid=$(id -u) gid=$(id -g)
-fi
-unset SENDER RECIPIENT MAILDIR
+interop_need "$PYTHON" tcpserver timeout
+interop_tmpdir pop3
+interop_user
 pw='pop3 Pa55 word'
-hash=$(printf '%s' "$pw" | "$BIN/checkpassword-file" --hash) || { bad "checkpassword-file --hash"; exit 1; }
-: >"$tmp/users"
-for u in py fm gm cu; do
-	mkdir -p "$tmp/home/$u"
-	echo "$u:$hash:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
-done
+interop_hash "$pw"
+interop_users "$hash" py fm gm cu
 "$PYTHON" "$fixpy" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
 # files DIR: how many entries DIR holds (names here never contain newlines)
 files() { find "$1" -mindepth 1 -maxdepth 1 | wc -l; }
@@ -120,29 +85,7 @@ empty() {
 }
 
 # --- the superserver on a free port (chosen at run time; retried if taken meanwhile) ---
-port=
-for _ in 1 2 3 4 5; do
-	p=$("$PYTHON" "$fixpy" port) || break
-	tcpserver -v -R -H -l 0 127.0.0.1 "$p" \
-		"$BIN/pop3d" "$BIN/checkpassword-file" "$tmp/users" 2>"$tmp/tcpserver.log" &
-	srv=$!
-	i=0
-	while [ $i -lt 50 ] && kill -0 "$srv" 2>/dev/null; do
-		# tcpserver -v prints "status: 0/40" once it listens
-		if grep -q 'status: 0/' "$tmp/tcpserver.log"; then port=$p; break; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$port" ] && break
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	srv=
-done
-if [ -z "$port" ]; then
-	bad "tcpserver did not start on 127.0.0.1"
-	show "$tmp/tcpserver.log"
-	exit 1
-fi
+interop_tcpserver "$BIN/pop3d" "$BIN/checkpassword-file" "$tmp/users" || exit 1
 
 # --- python poplib ---
 deliver py || exit 1
@@ -320,5 +263,4 @@ else
 	missing curl
 fi
 
-echo "pop3-clients: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary pop3-clients

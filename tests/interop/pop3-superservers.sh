@@ -34,43 +34,14 @@ PYTHON=${PYTHON:-python3}
 fixpy="$here/pop3_fixtures.py"
 client="$here/pop3_client.py"
 TMO=60 # seconds for one login and retrieval
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
-for need in "$PYTHON" timeout; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "SKIP: $need not installed"
-		exit 77
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-superservers.XXXXXX") || exit 1
-chmod 755 "$tmp"
-srv=
-stop() {
-	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		srv=
-	fi
-}
-trap 'stop; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-missing() {
-	if [ "${CI:-}" = true ]; then bad "$1 not installed (CI installs it)"; else echo "SKIP: $1 not installed"; fi
-}
-show() { for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -20; done; return 0; }
-
-if [ "$(id -u)" -eq 0 ]; then
-	uid=$(id -u nobody) gid=$(id -g nobody)
-else
-	uid=$(id -u) gid=$(id -g)
-fi
-unset SENDER RECIPIENT MAILDIR
+interop_need "$PYTHON" timeout
+interop_tmpdir superservers
+interop_user
 pw='superserver pass'
-hash=$(printf '%s' "$pw" | "$BIN/checkpassword-file" --hash) || { bad "checkpassword-file --hash"; exit 1; }
+interop_hash "$pw"
 echo "su:$hash:$uid:$gid::$tmp/home::" >"$tmp/users"
 "$PYTHON" "$fixpy" make "$tmp/all" || { bad "making fixtures"; exit 1; }
 mkdir -p "$tmp/fix" "$tmp/home"
@@ -97,36 +68,16 @@ paths() {
 # stdout. pop3d logs on stderr, so its log lines reach the client unless pop3d notices.
 # To test the rest of those recipes all the same, they run a second time with the
 # pop3d path pointing at this wrapper, which keeps stderr away from the connection.
-cat >"$tmp/pop3d-logfile" <<EOF
-#!/bin/sh
-exec 2>>"$tmp/pop3d-stderr.log"
-exec "$BIN/pop3d" "\$@"
-EOF
-chmod 755 "$tmp/pop3d-logfile"
-: >"$tmp/pop3d-stderr.log"
-chmod 666 "$tmp/pop3d-stderr.log"
+interop_stderr_away pop3d
 
 # recipe NAME FILE START: START PORT starts the superserver in the background (its pid
 # in $srv, its output in $tmp/NAME.log) on 127.0.0.1:PORT; retried on another free port
 # when it dies at once (the port was taken meanwhile). Then log in and retrieve.
 recipe() {
 	name=$1 file=$2 start=$3
-	port=
-	for _ in 1 2 3; do
-		p=$("$PYTHON" "$fixpy" port) || break
-		"$start" "$p" >"$tmp/$name.log" 2>&1 &
-		srv=$!
-		if "$PYTHON" "$client" greet 127.0.0.1 "$p" 10 2>"$tmp/greet.err"; then
-			port=$p
-			break
-		fi
-		kill -0 "$srv" 2>/dev/null && break # running, yet no greeting: no retry
-		stop
-	done
-	if [ -z "$port" ]; then
+	if ! interop_serve "$start" "$tmp/$name.log" "$client"; then
 		bad "$name: no POP3 greeting through $file"
 		show "$tmp/greet.err" "$tmp/$name.log"
-		stop
 		return
 	fi
 	if timeout $TMO "$PYTHON" "$client" fetch 127.0.0.1 "$port" su "$pw" "$tmp/got-$name" 2>"$tmp/$name.err" &&
@@ -197,13 +148,6 @@ if grep -qx 'Accept=yes' "$scripts/systemd/pop3d.socket" &&
 else
 	bad "systemd: the units lack Accept=yes, ListenStream=110 or StandardInput=socket"
 fi
-start_systemd() {
-	cmd=$(paths "$unit" | sed -n 's/^ExecStart=//p')
-	[ -n "$cmd" ] || { echo "no ExecStart= in $unit"; return 1; }
-	# The ExecStart line has no quoting: split on blanks, as systemd would.
-	# shellcheck disable=SC2086
-	exec systemd-socket-activate -l "127.0.0.1:$1" --inetd --accept $cmd
-}
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	recipe systemd "scripts/systemd/pop3d@.service (systemd-socket-activate)" start_systemd
 else
@@ -222,5 +166,4 @@ else
 	missing "tcpserver (ucspi-tcp)"
 fi
 
-echo "pop3-superservers: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary pop3-superservers

@@ -5,7 +5,6 @@ client stored with what was delivered.
 usage: pop3_fixtures.py make DIR            write the fixtures as DIR/NAME.eml
        pop3_fixtures.py compare MODE FIXDIR GOTDIR
                                             every fixture retrieved exactly once
-       pop3_fixtures.py port                print a free TCP port on 127.0.0.1
 
 What "byte-exact" allows, and nothing else (F = a delivered file, G = what the client
 stored):
@@ -31,7 +30,6 @@ by content: each stored file must equal the transform of exactly one fixture, an
 fixture must be matched exactly once.
 """
 import os
-import socket
 import sys
 
 # A line of 998 octets plus CRLF is the longest RFC 5322 (section 2.1.1) allows.
@@ -152,15 +150,6 @@ def compare(mode, fixdir, gotdir):
     return 1 if bad else 0
 
 
-def free_port():
-    # Bound then released: another process could take it meanwhile, so callers retry.
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main(argv):
     if len(argv) == 3 and argv[1] == "make":
         os.makedirs(argv[2], exist_ok=True)
@@ -170,9 +159,6 @@ def main(argv):
         return 0
     if len(argv) == 5 and argv[1] == "compare" and argv[2] in ("wire", "any", "getmail"):
         return compare(argv[2], argv[3], argv[4])
-    if len(argv) == 2 and argv[1] == "port":
-        print(free_port())
-        return 0
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -24,40 +24,11 @@ PYTHON=${PYTHON:-python3}
 h="$here/smtp_interop.py"
 TMO=120 # seconds for any one client run: the 5 MB message over loopback takes < 1 s
 SIZE=8000000 # smtpd --size: the 5 MB fixture fits, a declared 9 MB does not
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
-for need in "$PYTHON" tcpserver timeout; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "SKIP: $need not installed"
-		exit 77
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-smtp.XXXXXX") || exit 1
-chmod 755 "$tmp"
-srv=
-cleanup() {
-	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-missing() {
-	if [ "${CI:-}" = true ]; then bad "$1 not installed (CI installs it)"; else echo "SKIP: $1 not installed"; fi
-}
-show() { for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -20; done; return 0; }
-# try NAME CMD...: run a client (under timeout, or its own time limit); PASS or FAIL
-try() {
-	name=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then ok "$name"; else bad "$name"; show "$tmp/out" "$tmp/tcpserver.log"; fi
-}
+interop_need "$PYTHON" tcpserver timeout
+interop_tmpdir smtp
 # stored NAME USER FIXTURES SENDER: USER's new/ holds exactly FIXTURES in stored form
 stored() {
 	if "$PYTHON" "$h" stored "$tmp/home/$2/Maildir" "$tmp/fix" "$3" "$4" "$2@example.org" >"$tmp/cmp" 2>&1; then
@@ -77,33 +48,15 @@ e2e() {
 	fi
 }
 
-if [ "$(id -u)" -eq 0 ]; then
-	uid=$(id -u nobody) gid=$(id -g nobody)
-else
-	uid=$(id -u) gid=$(id -g)
-fi
-unset SENDER RECIPIENT MAILDIR
+interop_user
 pw='smtp Pa55 word'
-hash=$(printf '%s' "$pw" | "$BIN/checkpassword-file" --hash) || { bad "checkpassword-file --hash"; exit 1; }
-: >"$tmp/users"
-for u in py pl bd sw cu au; do
-	mkdir -p "$tmp/home/$u"
-	echo "$u:$hash:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
-done
-[ "$(id -u)" -eq 0 ] && chown -R "$uid:$gid" "$tmp/home"
+interop_hash "$pw"
+interop_users "$hash" py pl bd sw cu au
 "$PYTHON" "$h" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
 
 # The fake sendmail for --relay-via: each run leaves N.argv (one argument a line) and
 # N.msg (its standard input) in $tmp/relay.
-mkdir -p "$tmp/relay"
-chmod 777 "$tmp/relay"
-cat >"$tmp/sendmail" <<EOF
-#!/bin/sh
-f=\$(mktemp "$tmp/relay/r.XXXXXX") || exit 75
-printf '%s\n' "\$@" >"\$f.argv"
-exec cat >"\$f.msg"
-EOF
-chmod 755 "$tmp/sendmail"
+interop_fake_sendmail
 # relayed NAME FIXTURE SENDER RCPT: exactly one relay run since the last call, with
 # argv "-i -f SENDER -- RCPT" and the fixture (after one Received: field) on stdin
 relayed() {
@@ -126,30 +79,8 @@ relayed() {
 }
 
 # --- smtpd under tcpserver on a free port ---
-port=
-for _ in 1 2 3 4 5; do
-	p=$("$PYTHON" "$h" port) || break
-	tcpserver -v -R -H -l 0 127.0.0.1 "$p" \
-		"$BIN/smtpd" --users "$tmp/users" --domain example.org --hostname mx.example.org \
-		--size $SIZE --relay-via "$tmp/sendmail" \
-		"$BIN/checkpassword-file" "$tmp/users" 2>"$tmp/tcpserver.log" &
-	srv=$!
-	i=0
-	while [ $i -lt 50 ] && kill -0 "$srv" 2>/dev/null; do
-		if grep -q 'status: 0/' "$tmp/tcpserver.log"; then port=$p; break; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$port" ] && break
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	srv=
-done
-if [ -z "$port" ]; then
-	bad "tcpserver did not start on 127.0.0.1"
-	show "$tmp/tcpserver.log"
-	exit 1
-fi
+interop_tcpserver "$BIN/smtpd" --users "$tmp/users" --domain example.org --hostname mx.example.org \
+	--size $SIZE --relay-via "$tmp/sendmail" "$BIN/checkpassword-file" "$tmp/users" || exit 1
 S=sender@example.net
 
 # --- python smtplib: SIZE declared, BODY=8BITMIME, one session for five messages ---
@@ -251,5 +182,4 @@ fi
 n=$(find "$tmp/home" -path '*/Maildir/tmp/*' -type f | wc -l)
 if [ "$n" -eq 0 ]; then ok "no files left in any tmp/"; else bad "$n files left in tmp/ directories"; fi
 
-echo "smtp-clients: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary smtp-clients

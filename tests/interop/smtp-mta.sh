@@ -23,80 +23,35 @@ PYTHON=${PYTHON:-python3}
 h="$here/smtp_interop.py"
 TMO=120 # seconds for one Exim run (delivery in the foreground)
 EXIM=${EXIM:-$(command -v exim4 || command -v exim || echo /usr/sbin/exim4)}
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
-for need in "$PYTHON" tcpserver timeout; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "SKIP: $need not installed"
-		exit 77
-	fi
-done
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-show() { for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -20; done; return 0; }
+interop_need "$PYTHON" tcpserver timeout
 if [ ! -x "$EXIM" ]; then
 	if [ "${CI:-}" = true ]; then bad "exim not installed (CI installs exim4-daemon-light)"; exit 1; fi
 	echo "SKIP: exim not installed"
 	exit 77
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-smtp-mta.XXXXXX") || exit 1
-chmod 755 "$tmp"
-srv=
-stop() {
-	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		srv=
-	fi
-}
 # KEEP=1 keeps the temporary directory (Exim's spool and logs) for a look afterwards.
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
+interop_tmpdir smtp-mta
 
 # As root, Exim gives up root for a -C config and runs as its exim_user: nobody, who
 # also owns the Maildirs (smtpd run by Exim's lmtp transport is nobody too). Otherwise
 # everything is the calling user.
-if [ "$(id -u)" -eq 0 ]; then
-	user=nobody
-else
-	user=$(id -un)
-fi
-uid=$(id -u "$user") gid=$(id -g "$user") group=$(id -gn "$user")
-unset SENDER RECIPIENT MAILDIR
-: >"$tmp/users"
-for u in bdat data lmtp pipe pipe2 two1 two2; do
-	mkdir -p "$tmp/home/$u"
-	echo "$u:x:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
-done
+interop_user
+interop_users x bdat data lmtp pipe pipe2 two1 two2
 "$PYTHON" "$h" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
 mkdir -p "$tmp/lf"
 for f in "$tmp/fix"/*.eml; do
 	tr -d '\r' <"$f" >"$tmp/lf/${f##*/}" # Exim reads local submissions with LF line ends
 done
-chown -R "$uid:$gid" "$tmp/home" 2>/dev/null
 
 smtpd_args="--users $tmp/users --domain example.org --hostname mx.example.org"
 # start_smtpd [--lmtp]: smtpd under tcpserver on a free port ($port)
 start_smtpd() {
-	port=
-	for _ in 1 2 3 4 5; do
-		p=$("$PYTHON" "$h" port) || break
-		# shellcheck disable=SC2086 # smtpd_args holds no blanks but between words
-		tcpserver -v -R -H -l 0 127.0.0.1 "$p" "$BIN/smtpd" $smtpd_args "$@" \
-			2>"$tmp/tcpserver.log" &
-		srv=$!
-		i=0
-		while [ $i -lt 50 ] && kill -0 "$srv" 2>/dev/null; do
-			if grep -q 'status: 0/' "$tmp/tcpserver.log"; then port=$p; return 0; fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-		stop
-	done
-	bad "tcpserver did not start"
-	show "$tmp/tcpserver.log"
-	return 1
+	# shellcheck disable=SC2086 # smtpd_args holds no blanks but between words
+	interop_tcpserver "$BIN/smtpd" $smtpd_args "$@"
 }
 
 # config NAME TRANSPORT-OPTIONS: an Exim config whose one router sends everything for
@@ -222,14 +177,7 @@ config pipe "  driver = lmtp
   timeout = 2m"
 run pipe pipe
 
-cat >"$tmp/smtpd-logfile" <<EOF
-#!/bin/sh
-exec 2>>"$tmp/smtpd-stderr.log"
-exec "$BIN/smtpd" "\$@"
-EOF
-chmod 755 "$tmp/smtpd-logfile"
-: >"$tmp/smtpd-stderr.log"
-chmod 666 "$tmp/smtpd-stderr.log"
+interop_stderr_away smtpd
 config pipe-stderr-away "  driver = lmtp
   command = $tmp/smtpd-logfile --lmtp $smtpd_args
   user = $user
@@ -237,5 +185,4 @@ config pipe-stderr-away "  driver = lmtp
   timeout = 2m"
 run pipe-stderr-away pipe2
 
-echo "smtp-mta: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary smtp-mta

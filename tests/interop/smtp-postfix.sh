@@ -30,17 +30,10 @@ WAIT=30 # seconds for Postfix to deliver through LMTP
 # neither mail_owner's (daemon) nor default_privs' (nobody: nogroup is refused).
 MAIL_OWNER=daemon
 SGID_GROUP=mail
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
-for need in "$PYTHON" tcpserver timeout; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "SKIP: $need not installed"
-		exit 77
-	fi
-done
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-show() { for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -20; done; return 0; }
+interop_need "$PYTHON" tcpserver timeout
 skip() {
 	if [ "${CI:-}" = true ]; then
 		bad "$1 (CI unpacks Postfix into /opt/postfix and runs the tests as root or with sudo)"
@@ -83,16 +76,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	asroot="sudo -n"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-smtp-postfix.XXXXXX") || exit 1
-chmod 755 "$tmp"
-srv='' master=''
-stop() {
-	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		srv=
-	fi
-}
+master=''
 # master -d stops its daemons when it gets SIGTERM, as "postfix stop" does (through
 # postfix-script, which expects an installed Postfix).
 stop_postfix() {
@@ -105,46 +89,27 @@ stop_postfix() {
 	fi
 }
 # KEEP=1 keeps the temporary directory (Postfix's queue and log) for a look afterwards.
-trap 'stop_postfix; stop; [ -n "${KEEP:-}" ] || $asroot rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
+interop_at_exit=stop_postfix interop_rm_as=$asroot
+interop_tmpdir smtp-postfix
 
 # As root, the user's Maildir belongs to nobody (smtpd, run as root by tcpserver,
 # writes it as its owner); otherwise to the calling user.
-if [ "$(id -u)" -eq 0 ]; then
-	user=nobody
-else
-	user=$(id -un)
-fi
-uid=$(id -u "$user") gid=$(id -g "$user")
-unset SENDER RECIPIENT MAILDIR
-mkdir -p "$tmp/home/pf"
-echo "pf:x:$uid:$gid::$tmp/home/pf::" >"$tmp/users"
-chown -R "$uid:$gid" "$tmp/home" 2>/dev/null
+interop_user
+interop_users x pf
 "$PYTHON" "$h" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
 
 # --- smtpd --lmtp from scripts/tcpserver/lmtp.run on a free port ---
 start_lmtp() {
-	port=
-	for _ in 1 2 3; do
-		p=$("$PYTHON" "$h" port) || break
-		sed -e "s|/usr/local/bin|$BIN|g" -e "s|/etc/mail/users|$tmp/users|g" \
-			-e "s| 127.0.0.1 24 | 127.0.0.1 $p |" "$top/scripts/tcpserver/lmtp.run" >"$tmp/lmtp.run"
-		grep -q " 127.0.0.1 $p " "$tmp/lmtp.run" || { bad "lmtp.run: no 127.0.0.1 24 to adapt"; return 1; }
-		sh "$tmp/lmtp.run" >"$tmp/lmtp.log" 2>&1 &
-		srv=$!
-		if "$PYTHON" "$h" greet 127.0.0.1 "$p" 10 2>"$tmp/greet.err"; then
-			port=$p
-			return 0
-		fi
-		kill -0 "$srv" 2>/dev/null && break
-		stop
-	done
+	sed -e "s|/usr/local/bin|$BIN|g" -e "s|/etc/mail/users|$tmp/users|g" \
+		-e "s| 127.0.0.1 24 | 127.0.0.1 $1 |" "$top/scripts/tcpserver/lmtp.run" >"$tmp/lmtp.run"
+	grep -q " 127.0.0.1 $1 " "$tmp/lmtp.run" || { echo "lmtp.run: no 127.0.0.1 24 to adapt"; return 1; }
+	exec sh "$tmp/lmtp.run"
+}
+if ! interop_serve start_lmtp "$tmp/lmtp.log" "$h"; then
 	bad "no LMTP greeting through scripts/tcpserver/lmtp.run"
 	show "$tmp/greet.err" "$tmp/lmtp.log"
-	stop
-	return 1
-}
-start_lmtp || exit 1
+	exit 1
+fi
 lport=$port
 
 # --- the README's main.cf lines ---
@@ -239,7 +204,7 @@ EOF
 }
 started=
 for _ in 1 2 3; do
-	p=$("$PYTHON" "$h" port) || break
+	p=$(free_port) || break
 	if start_postfix "$p"; then
 		started=$p
 		break
@@ -292,5 +257,4 @@ else
 	show "$d/maillog"
 fi
 
-echo "smtp-postfix: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary smtp-postfix

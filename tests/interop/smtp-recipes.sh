@@ -32,62 +32,20 @@ PYTHON=${PYTHON:-python3}
 h="$here/smtp_interop.py"
 TMO=60 # seconds for one client or Exim run
 EXIM=${EXIM:-$(command -v exim4 || command -v exim || echo /usr/sbin/exim4)}
+# shellcheck source=SCRIPTDIR/lib.sh.inc
+. "$here/lib.sh.inc"
 
-for need in "$PYTHON" timeout; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		echo "SKIP: $need not installed"
-		exit 77
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/interop-smtp-recipes.XXXXXX") || exit 1
-chmod 755 "$tmp"
-srv=
-stop() {
-	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		srv=
-	fi
-}
-trap 'stop; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-missing() {
-	if [ "${CI:-}" = true ]; then bad "$1 not installed (CI installs it)"; else echo "SKIP: $1 not installed"; fi
-}
-show() { for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -20; done; return 0; }
+interop_need "$PYTHON" timeout
+interop_tmpdir smtp-recipes
 
 # As root, the users' entries carry nobody's uid, who owns the Maildirs (and is the
 # user Exim's deliveries run as, see smtp-mta.sh).
-if [ "$(id -u)" -eq 0 ]; then
-	user=nobody
-else
-	user=$(id -un)
-fi
-uid=$(id -u "$user") gid=$(id -g "$user") group=$(id -gn "$user")
-unset SENDER RECIPIENT MAILDIR
+interop_user
 pw='recipe pass'
-hash=$(printf '%s' "$pw" | "$BIN/checkpassword-file" --hash) || { bad "checkpassword-file --hash"; exit 1; }
-: >"$tmp/users"
-for u in sd tc sub lm; do
-	mkdir -p "$tmp/home/$u"
-	echo "$u:$hash:$uid:$gid::$tmp/home/$u::" >>"$tmp/users"
-done
-chown -R "$uid:$gid" "$tmp/home" 2>/dev/null
+interop_hash "$pw"
+interop_users "$hash" sd tc sub lm
 "$PYTHON" "$h" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
-mkdir -p "$tmp/relay"
-chmod 777 "$tmp/relay"
-cat >"$tmp/sendmail" <<EOF
-#!/bin/sh
-f=\$(mktemp "$tmp/relay/r.XXXXXX") || exit 75
-printf '%s\n' "\$@" >"\$f.argv"
-exec cat >"\$f.msg"
-EOF
-chmod 755 "$tmp/sendmail"
+interop_fake_sendmail
 
 # paths FILE: the recipe with this run's paths
 paths() {
@@ -95,25 +53,12 @@ paths() {
 		-e "s|/usr/sbin/sendmail|$tmp/sendmail|g" "$1"
 }
 # serve NAME FILE START: START PORT runs the superserver in the background (pid in
-# $srv, output in $tmp/NAME.log) on 127.0.0.1:PORT; retried on another free port when
-# it dies at once. Sets $port, or says FAIL and returns 1.
+# $srv, output in $tmp/NAME.log) on 127.0.0.1:PORT (interop_serve). Sets $port, or
+# says FAIL and returns 1.
 serve() {
-	name=$1 file=$2 start=$3
-	port=
-	for _ in 1 2 3; do
-		p=$("$PYTHON" "$h" port) || break
-		"$start" "$p" >"$tmp/$name.log" 2>&1 &
-		srv=$!
-		if "$PYTHON" "$h" greet 127.0.0.1 "$p" 10 2>"$tmp/greet.err"; then
-			port=$p
-			return 0
-		fi
-		kill -0 "$srv" 2>/dev/null && break # running, yet no greeting: no retry
-		stop
-	done
-	bad "$name: no greeting through $file"
-	show "$tmp/greet.err" "$tmp/$name.log"
-	stop
+	interop_serve "$3" "$tmp/$1.log" "$h" && return 0
+	bad "$1: no greeting through $2"
+	show "$tmp/greet.err" "$tmp/$1.log"
 	return 1
 }
 # deliver NAME FILE USER FIXTURE [AUTH...]: smtplib sends FIXTURE to USER@example.org
@@ -140,13 +85,6 @@ units() {
 	else
 		bad "systemd: $1/$2 lack Accept=yes, ListenStream=$3 or StandardInput/Output=socket"
 	fi
-}
-start_systemd() {
-	cmd=$(paths "$unit" | sed -n 's/^ExecStart=//p')
-	[ -n "$cmd" ] || { echo "no ExecStart= in $unit"; return 1; }
-	# The ExecStart line has no quoting: split on blanks, as systemd would.
-	# shellcheck disable=SC2086
-	exec systemd-socket-activate -l "127.0.0.1:$1" --inetd --accept $cmd
 }
 
 # --- port 25 under systemd ---
@@ -258,5 +196,4 @@ EOF
 	stop
 fi
 
-echo "smtp-recipes: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+interop_summary smtp-recipes

@@ -4,7 +4,6 @@ pipelining and BDAT), and the byte-exact checks of what smtpd stored and what po
 gives back.
 
 usage: smtp_interop.py make DIR                 the fixtures, DIR/NAME.eml
-       smtp_interop.py port                     a free TCP port on 127.0.0.1
        smtp_interop.py smtplib HOST PORT FROM RCPT FILE... [--8bit] [--auth USER PASS MECH]
                   python smtplib, one sendmail() per FILE in one session
        smtp_interop.py pipeline HOST PORT FROM RCPT COUNT FILE
@@ -91,12 +90,6 @@ def make(d):
         with open(os.path.join(d, name + ".eml"), "wb") as fh:
             fh.write(data)
     return 0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def read(path):
@@ -362,9 +355,6 @@ def main(argv):
     cmd, a = argv[1], argv[2:]
     if cmd == "make":
         return make(a[0])
-    if cmd == "port":
-        print(free_port())
-        return 0
     if cmd == "smtplib":
         return do_smtplib(a[0], a[1], a[2], a[3], a[4:])
     if cmd == "pipeline":
