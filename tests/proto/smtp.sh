@@ -16,17 +16,14 @@ set -u
 : "${BIN:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fixtures/smtp-lib.sh"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smtp-proto.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp"
-pass=0 fail=0
-for in in "$here"/smtp-*.in; do
-	name=$(basename "$in" .in)
-	ref="$here/$name.ref"
-	ARGS="" CHECKPW=0 TLS=0 PEER="" SHOWDIR=0
-	[ -f "$here/$name.opts" ] && . "$here/$name.opts"
-	t="$tmp/$name"
-	mkdir -p "$t"
+# shellcheck source=SCRIPTDIR/fixtures/transcript-lib.sh
+. "$here/fixtures/transcript-lib.sh"
+
+transcript_defaults() { ARGS="" CHECKPW=0 TLS=0 PEER="" SHOWDIR=0; }
+transcript_listing() { smtp_listing "$1"; }
+# transcript_session IN T: smtpd fed the client's bytes made from IN
+transcript_session() {
+	in=$1 t=$2
 	smtp_fixture "$t"
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%b\r\n' "$line"
@@ -40,24 +37,6 @@ for in in "$here"/smtp-*.in; do
 	SMTP_RELAY_LOG="$t/relay.log" SMTPD_TEST_DATE='Mon, 01 Jan 2024 12:00:00 +0000' \
 		"$BIN/smtpd" --hostname mx.test --users "$t/users" --aliases "$t/aliases" \
 		--domain example.org $ARGS "$@" <"$t/input" >"$t/out" 2>"$t/err"
-	rc=$?
-	ok=1
-	if awk '!/\r$/ { bad = 1 } END { exit bad }' "$t/out"; then :; else
-		echo "  $name: a line does not end in CRLF"; ok=0
-	fi
-	{
-		tr -d '\r' <"$t/out"
-		echo "--- exit $rc"
-		if [ "$SHOWDIR" = 1 ]; then smtp_listing "$t"; fi
-	} >"$t/got"
-	# SMTP_UPDATE_REF=1 rewrites the .ref files (review the diff before committing).
-	if [ "${SMTP_UPDATE_REF:-0}" = 1 ]; then cp "$t/got" "$ref"; fi
-	if ! diff -u "$ref" "$t/got" >"$t/diff" 2>&1; then ok=0; fi
-	if [ $ok = 1 ]; then
-		pass=$((pass + 1)); echo "pass $name"
-	else
-		fail=$((fail + 1)); echo "FAIL $name"; cat "$t/diff"; sed 's/^/  stderr: /' "$t/err"
-	fi
-done
-echo "smtp transcripts: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+}
+# SMTP_UPDATE_REF=1 rewrites the .ref files (review the diff before committing).
+transcript_run smtp "${SMTP_UPDATE_REF:-0}"
