@@ -101,7 +101,7 @@ check-interop: all
 
 fuzz:
 	@mkdir -p build-fuzz
-	@for f in $(FUZZ_SRC); do \
+	@ran=0; for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
 		$(MAKE) --no-print-directory BUILD=build-fuzz/obj BINDIR=build-fuzz/bin \
 			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
@@ -113,8 +113,10 @@ fuzz:
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 			build-fuzz/corpus-$$n tests/fuzz/seed-$$n 2>build-fuzz/$$n.log \
-			|| { tail -50 build-fuzz/$$n.log; exit 1; }; \
-	done
+			|| { tail -50 build-fuzz/$$n.log; echo "fuzz: $$ran passed, 1 failed"; exit 1; }; \
+		ran=$$((ran + 1)); \
+	done; \
+	echo "fuzz: $$ran passed, 0 failed"
 
 bench: all
 	BIN=$(abspath $(BINDIR)) sh bench/run.sh
