@@ -798,26 +798,6 @@ int maildir_box_sizes(struct maildir_box *b, struct maildir_msg *m)
 	return 0;
 }
 
-int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint32_t keywords)
-{
-	char newname[MAILDIR_NAME_MAX + 1];
-	struct maildir_msg *m = &b->v[i];
-	char *dup;
-
-	if (maildir_msg_set_flags(b->dir, m->in_new, m->name, flags, keywords, newname,
-				  sizeof newname) < 0)
-		return -1;
-	dup = strdup(newname);
-	if (dup == NULL)
-		return -1;
-	free(m->name);
-	m->name = dup;
-	m->in_new = 0;
-	m->flags = flags;
-	m->keywords = keywords;
-	return 0;
-}
-
 int maildir_box_change_flags(struct maildir_box *b, size_t i,
 			     const struct maildir_flag_change *c)
 {
@@ -838,6 +818,13 @@ int maildir_box_change_flags(struct maildir_box *b, size_t i,
 	m->flags = flags;
 	m->keywords = keywords;
 	return 0;
+}
+
+int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint32_t keywords)
+{
+	struct maildir_flag_change c = { flags, keywords, ~flags, ~keywords };
+
+	return maildir_box_change_flags(b, i, &c);
 }
 
 int maildir_box_expunge(struct maildir_box *b, size_t i)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "maildir_msg.h"
+#include "maildir_scan.h"
 #include "maildir_name.h"
 #include "str.h"
 
@@ -38,18 +39,12 @@ int maildir_msg_path(const char *dir, int in_new, const char *name, char *out, s
 static int find_in(const char *dir, const char *sub, const char *base, size_t base_len,
 		   char *name_r, size_t namesz)
 {
-	char path[MSG_PATH_MAX];
 	struct maildir_name p;
 	struct dirent *e;
 	DIR *d;
-	int n, found = 0, saved;
+	int found = 0, saved;
 
-	n = snprintf(path, sizeof path, "%s/%s", dir, sub);
-	if (n < 0 || (size_t)n >= sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	d = opendir(path);
+	d = maildir_opendir(dir, sub);
 	if (d == NULL)
 		return -1;
 	for (;;) {

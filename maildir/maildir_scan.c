@@ -36,6 +36,18 @@
 
 /* "dir/new" and "dir/cur". */
 #define SCAN_PATH_MAX 4096
+
+DIR *maildir_opendir(const char *dir, const char *sub)
+{
+	char path[SCAN_PATH_MAX];
+	int n = snprintf(path, sizeof path, "%s/%s", dir, sub);
+
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return opendir(path);
+}
 /* First allocation of the entry array; it doubles from there. */
 #define SCAN_LIST_INITIAL 64
 
@@ -68,18 +80,12 @@ static int list_add(struct maildir_list *l, const char *name, int in_new)
 
 static int scan_sub(const char *dir, const char *sub, int in_new, struct maildir_list *r)
 {
-	char path[SCAN_PATH_MAX];
 	struct maildir_name p;
 	struct dirent *e;
 	DIR *d;
-	int n, saved;
+	int saved;
 
-	n = snprintf(path, sizeof path, "%s/%s", dir, sub);
-	if (n < 0 || (size_t)n >= sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	d = opendir(path);
+	d = maildir_opendir(dir, sub);
 	if (d == NULL)
 		return -1;
 	for (;;) {
@@ -135,17 +141,11 @@ void maildir_list_free(struct maildir_list *l)
  */
 int maildir_clean_tmp(const char *dir, time_t now)
 {
-	char path[SCAN_PATH_MAX];
 	struct dirent *e;
 	DIR *d;
-	int n, removed = 0, err = 0;
+	int removed = 0, err = 0;
 
-	n = snprintf(path, sizeof path, "%s/tmp", dir);
-	if (n < 0 || (size_t)n >= sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	d = opendir(path);
+	d = maildir_opendir(dir, "tmp");
 	if (d == NULL)
 		return -1;
 	for (;;) {

@@ -8,6 +8,7 @@
 #ifndef MAILDIR_SCAN_H
 #define MAILDIR_SCAN_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -26,6 +27,10 @@ struct maildir_list {
  * list then holds what was read; free it either way). ENOENT when dir is no Maildir. */
 int maildir_scan(const char *dir, struct maildir_list *r);
 void maildir_list_free(struct maildir_list *l);
+
+/* opendir() of dir/sub ("new", "cur", "tmp"). A DIR, or NULL with errno (ENAMETOOLONG
+ * when the path does not fit). */
+DIR *maildir_opendir(const char *dir, const char *sub);
 
 /* Seconds after which a file left in tmp/ is garbage (Maildir spec: 36 hours). */
 #define MAILDIR_TMP_STALE_SEC (36 * 60 * 60)
