@@ -116,9 +116,27 @@ static int msg_start(const char *name, char *cur, size_t cursz, size_t *base_len
 	return 0;
 }
 
+/* The finder's search, or the default one. */
+static int msg_refind(const struct maildir_finder *f, const char *dir, const char *base,
+		      size_t base_len, int *in_new_r, char *name_r, size_t namesz)
+{
+	if (f != NULL && f->find != NULL)
+		return f->find(f->ctx, dir, base, base_len, in_new_r, name_r, namesz);
+	return maildir_msg_find(dir, base, base_len, in_new_r, name_r, namesz);
+}
+
 int maildir_msg_change_flags(const char *dir, int in_new, const char *name,
 			     const struct maildir_flag_change *c, char *newname_r, size_t namesz,
 			     uint32_t *flags_r, uint32_t *keywords_r)
+{
+	return maildir_msg_change_flags_with(NULL, dir, in_new, name, c, newname_r, namesz,
+					     flags_r, keywords_r);
+}
+
+int maildir_msg_change_flags_with(const struct maildir_finder *f, const char *dir,
+				  int in_new, const char *name,
+				  const struct maildir_flag_change *c, char *newname_r,
+				  size_t namesz, uint32_t *flags_r, uint32_t *keywords_r)
 {
 	char cur[MAILDIR_NAME_MAX + 1], base[MAILDIR_NAME_MAX + 1];
 	char next[MAILDIR_NAME_MAX + 1];
@@ -153,8 +171,8 @@ int maildir_msg_change_flags(const char *dir, int in_new, const char *name,
 			if (rename(from, to) < 0) {
 				if (errno != ENOENT)
 					return -1;
-				if (maildir_msg_find(dir, base, base_len, &in_new, cur,
-						     sizeof cur) < 0)
+				if (msg_refind(f, dir, base, base_len, &in_new, cur,
+					       sizeof cur) < 0)
 					return -1;
 				continue;
 			}
@@ -182,6 +200,12 @@ int maildir_msg_set_flags(const char *dir, int in_new, const char *name, uint32_
 
 int maildir_msg_expunge(const char *dir, int in_new, const char *name)
 {
+	return maildir_msg_expunge_with(NULL, dir, in_new, name);
+}
+
+int maildir_msg_expunge_with(const struct maildir_finder *f, const char *dir, int in_new,
+			     const char *name)
+{
 	char cur[MAILDIR_NAME_MAX + 1], base[MAILDIR_NAME_MAX + 1];
 	char path[MSG_PATH_MAX];
 	size_t base_len;
@@ -196,7 +220,7 @@ int maildir_msg_expunge(const char *dir, int in_new, const char *name)
 			return 0;
 		if (errno != ENOENT)
 			return -1;
-		if (maildir_msg_find(dir, base, base_len, &in_new, cur, sizeof cur) < 0)
+		if (msg_refind(f, dir, base, base_len, &in_new, cur, sizeof cur) < 0)
 			return errno == ENOENT ? 0 : -1;
 	}
 	errno = EAGAIN;
@@ -204,6 +228,12 @@ int maildir_msg_expunge(const char *dir, int in_new, const char *name)
 }
 
 int maildir_msg_open(const char *dir, int *in_new, char *name)
+{
+	return maildir_msg_open_with(NULL, dir, in_new, name);
+}
+
+int maildir_msg_open_with(const struct maildir_finder *f, const char *dir, int *in_new,
+			  char *name)
 {
 	char base[MAILDIR_NAME_MAX + 1], found[MAILDIR_NAME_MAX + 1];
 	char path[MSG_PATH_MAX];
@@ -221,7 +251,7 @@ int maildir_msg_open(const char *dir, int *in_new, char *name)
 			return fd;
 		if (errno != ENOENT)
 			return -1;
-		if (maildir_msg_find(dir, base, base_len, &found_new, found, sizeof found) < 0)
+		if (msg_refind(f, dir, base, base_len, &found_new, found, sizeof found) < 0)
 			return -1;
 		/* found fits: it is at most MAILDIR_NAME_MAX, as name's buffer must hold */
 		memcpy(name, found, strlen(found) + 1);

@@ -44,6 +44,24 @@ int maildir_msg_change_flags(const char *dir, int in_new, const char *name,
  * above). */
 int maildir_msg_expunge(const char *dir, int in_new, const char *name);
 
+/* How a caller with many messages looks up a renamed one: a mailbox view refreshes all
+ * its names with one directory scan instead of one search per message (which made work
+ * over many renamed files quadratic). find has maildir_msg_find's contract. */
+struct maildir_finder {
+	int (*find)(void *ctx, const char *dir, const char *base, size_t base_len,
+		    int *in_new_r, char *name_r, size_t namesz);
+	void *ctx;
+};
+/* The calls above and maildir_msg_open with a finder (NULL: maildir_msg_find). */
+int maildir_msg_change_flags_with(const struct maildir_finder *f, const char *dir,
+				  int in_new, const char *name,
+				  const struct maildir_flag_change *c, char *newname_r,
+				  size_t namesz, uint32_t *flags_r, uint32_t *keywords_r);
+int maildir_msg_expunge_with(const struct maildir_finder *f, const char *dir, int in_new,
+			     const char *name);
+int maildir_msg_open_with(const struct maildir_finder *f, const char *dir, int *in_new,
+			  char *name);
+
 /* Build dir/{new|cur}/name into out. 0 or -1 with errno ENAMETOOLONG. */
 int maildir_msg_path(const char *dir, int in_new, const char *name, char *out, size_t outsz);
 
