@@ -21,11 +21,23 @@
  *    directory at all. Any link, rename or unlink in new/ or cur/ changes an mtime, so a
  *    stale uidlist can never match. File systems stamp mtimes with a coarse clock, so a
  *    change within the same tick as the recording could go unseen: mtimes less than
- *    MAILDIR_DIRTY_SEC old are never recorded (Dovecot applies the same rule).
+ *    MAILDIR_DIRTY_SEC older than the moment the sync began (taken before the stat and
+ *    the readdir, not when the uidlist is finally written after a lock wait) are never
+ *    recorded (Dovecot applies the same rule). A held view follows the same rule: its
+ *    snapshot counts as complete only when it was clean in that sense; otherwise the
+ *    next sync reads the directories again even if the mtimes look unchanged, since a
+ *    delivery in the same tick as our readdir leaves them unchanged.
  *    Dovecot ignores header fields it does not know, and a rewrite by Dovecot either
  *    drops Z or keeps it beside records that still describe the same directories.
  * 4. UIDVALIDITY is created once, with the uidlist; it is never changed afterwards. An
  *    unreadable uidlist is an error, never a reason to renumber.
+ * 5. UIDs in a held view only grow. A sync reports the UIDs that left the view, the
+ *    kept ones whose flags changed, and the new ones, which are all above every UID
+ *    the view ever held (uid_horizon): a record that reappears below that line (a file
+ *    two readdirs missed) stays out of the view, since IMAP has no way to insert it.
+ * 6. APPEND, COPY and MOVE commit their files and give them UIDs in one step under
+ *    the lock, so the caller knows the UIDs (RFC 4315) and nobody else can give those
+ *    files other ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +48,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "maildir_deliver.h"
 #include "io.h"
 #include "maildir_box.h"
 #include "maildir_lock.h"
@@ -48,6 +61,24 @@
 #define MAILDIR_DIRTY_SEC 2	/* mtimes younger than this may hide a change */
 #define BOX_CACHE_KEY 'Z'	/* our uidlist header field: directory mtimes */
 #define BOX_READ_CHUNK 65536
+/* A view refreshes all its names by one scan at most this often when files keep being
+ * renamed under it; lookups in between search for the one file. */
+#define BOX_REFRESH_MIN_MS 1000
+
+struct maildir_box {
+	char dir[PATH_MAX];
+	uint32_t uidvalidity;
+	uint32_t nextuid;
+	uint32_t uid_horizon;	/* highest UID the view ever held (rule 5) */
+	struct maildir_msg *v;	/* ordered by UID */
+	size_t n;
+	struct maildir_keywords kw;
+	struct timespec new_mtime, cur_mtime;	/* as of the last sync */
+	int synced;		/* a sync has succeeded */
+	int complete;		/* that sync's snapshot was clean (rule 3) */
+	struct timespec refreshed;	/* last name refresh (CLOCK_MONOTONIC), or 0 */
+	unsigned long readdirs;	/* directory scans so far (tests, benchmarks) */
+};
 
 /* --- a hash of base names to indexes, for matching files to uidlist records --------- */
 
@@ -144,9 +175,11 @@ static int ts_eq(struct timespec a, struct timespec b)
 	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-static int ts_dirty(struct timespec t)
+/* 1 when mtime t is too close to now (when the sync began) to prove that no change
+ * in the same clock tick went unrecorded (rule 3). */
+static int ts_dirty(struct timespec t, struct timespec now)
 {
-	return t.tv_sec + MAILDIR_DIRTY_SEC > time(NULL);
+	return t.tv_sec + MAILDIR_DIRTY_SEC > now.tv_sec;
 }
 
 /* Z<sec>.<nsec>:<sec>.<nsec> of new/ and cur/, as written in the uidlist header. */
@@ -158,7 +191,8 @@ static int cache_format(struct timespec n, struct timespec c, char *out, size_t 
 	return len < 0 || (size_t)len >= sz ? -1 : 0;
 }
 
-/* 1 when the uidlist header carries exactly these mtimes. */
+/* 1 when the uidlist header carries exactly these mtimes. A recorded pair was clean
+ * when its sync began, so equal mtimes now mean nothing moved since (rule 3). */
 static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 			 struct timespec c)
 {
@@ -166,7 +200,7 @@ static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 	const char *p = u->hdr_extra;
 	size_t wl;
 
-	if (ts_dirty(n) || ts_dirty(c) || cache_format(n, c, want, sizeof want) < 0)
+	if (cache_format(n, c, want, sizeof want) < 0)
 		return 0;
 	wl = strlen(want);
 	while (p != NULL && *p != '\0') {
@@ -486,11 +520,10 @@ fail:
  * kept even without a file in l. */
 static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, int exists,
 			    const struct maildir_list *l, struct match *mt, uint32_t seen_next,
-			    struct timespec mn, struct timespec mc)
+			    struct timespec mn, struct timespec mc, int dirty)
 {
 	struct fresh *fresh = NULL;
 	size_t nfresh = 0, first_new = u->n;
-	int dirty = ts_dirty(mn) || ts_dirty(mc);
 	int ret = -1;
 	char z[96];
 
@@ -605,24 +638,126 @@ static int keywords_reload(struct maildir_box *b)
 	return 0;
 }
 
-int maildir_box_sync(struct maildir_box *b, int *changed_r)
+/* --- what a sync changed (rule 5) ------------------------------------------------- */
+
+void maildir_changes_free(struct maildir_changes *c)
+{
+	free(c->expunged);
+	free(c->flagged);
+	memset(c, 0, sizeof *c);
+}
+
+static int uids_push(uint32_t **v, size_t *n, size_t max, uint32_t uid)
+{
+	if (*v == NULL) {
+		*v = malloc((max + 1) * sizeof **v);
+		if (*v == NULL)
+			return -1;
+	}
+	(*v)[(*n)++] = uid;
+	return 0;
+}
+
+/* Compare the old view with the new list v (both ordered by UID): messages below the
+ * horizon that the old view did not hold are dropped from v (rule 5); c (when not
+ * NULL) gets what left, what changed flags and where the new ones start. Fails (ENOMEM)
+ * only before v is touched. */
+static int view_diff(const struct maildir_box *b, struct maildir_msg *v, size_t *n_r,
+		     struct maildir_changes *c, int kw_changed)
+{
+	size_t n = *n_r, k = 0, o = 0;
+	struct maildir_changes r = { 0 };
+
+	if (c != NULL) {
+		for (size_t i = 0; i < n || o < b->n; ) {
+			if (i < n && o < b->n && v[i].uid == b->v[o].uid) {
+				if ((v[i].flags != b->v[o].flags ||
+				     v[i].keywords != b->v[o].keywords) &&
+				    uids_push(&r.flagged, &r.n_flagged, b->n, v[i].uid) < 0)
+					goto fail;
+				i++, o++;
+			} else if (o < b->n && (i == n || b->v[o].uid < v[i].uid)) {
+				if (uids_push(&r.expunged, &r.n_expunged, b->n, b->v[o].uid) < 0)
+					goto fail;
+				o++;
+			} else {
+				i++;
+			}
+		}
+	}
+	o = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct maildir_msg *m = &v[i];
+		while (o < b->n && b->v[o].uid < m->uid)
+			o++;
+		if (o < b->n && b->v[o].uid == m->uid) {
+			/* What was learnt of a message carries over: its file never changes. */
+			if (m->size == MAILDIR_SIZE_UNKNOWN)
+				m->size = b->v[o].size;
+			if (m->vsize == MAILDIR_SIZE_UNKNOWN)
+				m->vsize = b->v[o].vsize;
+			if (m->internaldate == 0)
+				m->internaldate = b->v[o].internaldate;
+		} else if (b->synced && m->uid <= b->uid_horizon) {
+			free(m->name);
+			free(m->keys);
+			continue;
+		}
+		v[k++] = *m;
+	}
+	*n_r = k;
+	r.first_new = k;
+	for (size_t i = 0; i < k; i++) {
+		if (!b->synced || v[i].uid > b->uid_horizon) {
+			r.first_new = i;
+			break;
+		}
+	}
+	r.keywords_changed = kw_changed;
+	if (c != NULL)
+		*c = r;
+	return 0;
+fail:
+	maildir_changes_free(&r);
+	return -1;
+}
+
+static int kw_equal(const struct maildir_keywords *a, const struct maildir_keywords *b)
+{
+	for (int i = 0; i < MAILDIR_KEYWORDS_MAX; i++) {
+		if ((a->name[i] == NULL) != (b->name[i] == NULL))
+			return 0;
+		if (a->name[i] != NULL && strcmp(a->name[i], b->name[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 {
 	struct maildir_uidlist u = { 0 };
 	struct maildir_list l = { 0 };
 	struct match mt = { 0 };
 	struct maildir_lock lock = { { 0 } };
+	struct maildir_keywords kw = { { 0 } };
 	struct maildir_msg *v = NULL;
-	struct timespec mn, mc;
+	struct timespec mn, mc, now;
 	size_t n = 0;
-	int exists, ret = -1;
+	int exists, dirty, complete, kw_changed, ret = -1;
 
-	if (changed_r != NULL)
-		*changed_r = 0;
+	if (c != NULL) {
+		memset(c, 0, sizeof *c);
+		c->first_new = b->n;
+	}
+	/* The clock first: dirtiness is judged against the moment before the stat and the
+	 * readdir (rule 3), never against a later one. */
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return -1;
 	if (stat_mtime(b->dir, "new", &mn) < 0 || stat_mtime(b->dir, "cur", &mc) < 0)
 		return -1;
-	/* Nothing moved since our last look, and that look was not in a dirty tick. */
-	if (b->v != NULL && ts_eq(mn, b->new_mtime) && ts_eq(mc, b->cur_mtime) &&
-	    !ts_dirty(mn) && !ts_dirty(mc))
+	dirty = ts_dirty(mn, now) || ts_dirty(mc, now);
+	/* Nothing moved since a look that saw everything. */
+	if (b->synced && b->complete && ts_eq(mn, b->new_mtime) && ts_eq(mc, b->cur_mtime))
 		return 0;
 
 	if (uidlist_load(b->dir, &u, &exists) < 0)
@@ -630,6 +765,7 @@ int maildir_box_sync(struct maildir_box *b, int *changed_r)
 	if (exists && cache_matches(&u, mn, mc)) {
 		if (view_from_uidlist(&v, &n, &u) < 0)
 			goto out;
+		complete = 1;
 		goto done;
 	}
 
@@ -646,47 +782,56 @@ int maildir_box_sync(struct maildir_box *b, int *changed_r)
 	 * uidlist says (names, vanished files, or a missing or stale mtime record), so the
 	 * next open can skip the readdir. */
 	if (mt.unmatched > 0 || !exists ||
-	    (!ts_dirty(mn) && !ts_dirty(mc) && (mt.gone > 0 || mt.renamed > 0 ||
-						 !cache_matches(&u, mn, mc)))) {
+	    (!dirty && (mt.gone > 0 || mt.renamed > 0 || !cache_matches(&u, mn, mc)))) {
+		uint32_t seen_next;
+
 		/* Writes need the lock, and a fresh read of the uidlist under it. */
 		if (box_lock(b, &lock) < 0) {
 			if (mt.unmatched == 0 && exists)
 				goto view;	/* only the cache refresh is lost */
 			goto out;
 		}
-		uint32_t seen_next = u.nextuid;
+		seen_next = u.nextuid;
 		if (u.n > 0 && seen_next <= u.v[u.n - 1].uid)
 			seen_next = u.v[u.n - 1].uid + 1;
 		maildir_uidlist_free(&u);
 		free(mt.rec_of);
 		mt.rec_of = NULL;
 		if (uidlist_load(b->dir, &u, &exists) < 0 || match_scan(&u, &l, &mt) < 0 ||
-		    assign_and_write(b, &u, exists, &l, &mt, seen_next, mn, mc) < 0)
+		    assign_and_write(b, &u, exists, &l, &mt, seen_next, mn, mc, dirty) < 0)
 			goto out;
 		maildir_lock_release(&lock);
 	}
 view:
 	if (view_from_scan(&v, &n, &u, &l, &mt) < 0)
 		goto out;
+	complete = !dirty;
 done:
-	if (keywords_reload(b) < 0) {
+	if (maildir_keywords_read(b->dir, &kw) < 0) {
 		msgs_free(v, n);
 		goto out;
 	}
-	if (changed_r != NULL) {
-		*changed_r = n != b->n;
-		for (size_t i = 0; i < n && !*changed_r; i++)
-			*changed_r = v[i].uid != b->v[i].uid || strcmp(v[i].name, b->v[i].name) != 0;
+	kw_changed = b->synced && !kw_equal(&kw, &b->kw);
+	if (view_diff(b, v, &n, c, kw_changed) < 0) {
+		msgs_free(v, n);
+		maildir_keywords_free(&kw);
+		goto out;
 	}
+	maildir_keywords_free(&b->kw);
+	b->kw = kw;
 	msgs_free(b->v, b->n);
 	b->v = v;
-	b->n = b->cap = n;
+	b->n = n;
 	b->uidvalidity = u.uidvalidity;
 	b->nextuid = u.nextuid;
 	if (u.n > 0 && b->nextuid <= u.v[u.n - 1].uid)
 		b->nextuid = u.v[u.n - 1].uid + 1;
+	if (n > 0 && v[n - 1].uid > b->uid_horizon)
+		b->uid_horizon = v[n - 1].uid;
 	b->new_mtime = mn;
 	b->cur_mtime = mc;
+	b->complete = complete;
+	b->synced = 1;
 	ret = 0;
 out:
 	if (lock.path[0] != '\0') {
@@ -700,15 +845,19 @@ out:
 	return ret;
 }
 
-int maildir_box_open(struct maildir_box *b, const char *dir)
+int maildir_box_open(struct maildir_box **b_r, const char *dir)
 {
 	size_t len = strlen(dir);
+	struct maildir_box *b;
 
-	memset(b, 0, sizeof *b);
+	*b_r = NULL;
 	if (len >= sizeof b->dir) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	b = calloc(1, sizeof *b);
+	if (b == NULL)
+		return -1;
 	memcpy(b->dir, dir, len + 1);
 	if (maildir_box_sync(b, NULL) < 0) {
 		int e = errno;
@@ -716,7 +865,52 @@ int maildir_box_open(struct maildir_box *b, const char *dir)
 		errno = e;
 		return -1;
 	}
+	*b_r = b;
 	return 0;
+}
+
+void maildir_box_close(struct maildir_box *b)
+{
+	if (b == NULL)
+		return;
+	msgs_free(b->v, b->n);
+	maildir_keywords_free(&b->kw);
+	free(b);
+}
+
+const char *maildir_box_dir(const struct maildir_box *b)
+{
+	return b->dir;
+}
+
+uint32_t maildir_box_uidvalidity(const struct maildir_box *b)
+{
+	return b->uidvalidity;
+}
+
+uint32_t maildir_box_nextuid(const struct maildir_box *b)
+{
+	return b->nextuid;
+}
+
+size_t maildir_box_count(const struct maildir_box *b)
+{
+	return b->n;
+}
+
+const struct maildir_msg *maildir_box_msg(const struct maildir_box *b, size_t i)
+{
+	return i < b->n ? &b->v[i] : NULL;
+}
+
+const struct maildir_keywords *maildir_box_keywords(const struct maildir_box *b)
+{
+	return &b->kw;
+}
+
+unsigned long maildir_box_readdirs(const struct maildir_box *b)
+{
+	return b->readdirs;
 }
 
 long maildir_box_find(const struct maildir_box *b, uint32_t uid)
@@ -733,6 +927,147 @@ long maildir_box_find(const struct maildir_box *b, uint32_t uid)
 			hi = mid;
 	}
 	return -1;
+}
+
+/* --- finding renamed files: one scan for the whole view --------------------------- */
+
+static int msg_set_name(struct maildir_msg *m, const char *name, int in_new)
+{
+	char *dup;
+
+	if (strcmp(name, m->name) == 0) {
+		m->in_new = in_new;
+		return 0;
+	}
+	dup = strdup(name);
+	if (dup == NULL)
+		return -1;
+	free(m->name);
+	m->name = dup;
+	m->in_new = in_new;
+	return 0;
+}
+
+static long ms_since(struct timespec then)
+{
+	struct timespec now;
+
+	if (then.tv_sec == 0 && then.tv_nsec == 0)
+		return LONG_MAX;
+	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return LONG_MAX;
+	return (long)((now.tv_sec - then.tv_sec) * 1000 + (now.tv_nsec - then.tv_nsec) / 1000000);
+}
+
+/* Read new/ and cur/ (twice when something is missing, rule 2) and give every message
+ * of the view its current file name. *found_r: message i was found. Flags stay as the
+ * last sync saw them: reporting flag changes is the sync's business. */
+static int box_refresh(struct maildir_box *b, size_t i, int *found_r)
+{
+	struct maildir_list l = { 0 };
+	struct basemap m;
+	char **names = NULL;
+	size_t missing = 0;
+	int ret = -1;
+
+	*found_r = 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &b->refreshed);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 ? scan_dirs(b, &l) < 0 : scan_merge_again(b, &l) < 0)
+			goto out;
+		free(names);
+		names = malloc((l.n + 1) * sizeof *names);
+		if (names == NULL)
+			goto out;
+		for (size_t k = 0; k < l.n; k++)
+			names[k] = l.v[k].name;
+		if (basemap_init(&m, names, l.n) < 0)
+			goto out;
+		missing = 0;
+		for (size_t k = 0; k < b->n; k++) {
+			const char *nm = b->v[k].name;
+			long e = basemap_find(&m, nm, base_len_of(nm));
+			if (e < 0) {
+				missing++;
+				continue;
+			}
+			if (msg_set_name(&b->v[k], l.v[e].name, l.v[e].in_new) < 0) {
+				basemap_free(&m);
+				goto out;
+			}
+			if (k == i)
+				*found_r = 1;
+		}
+		basemap_free(&m);
+		if (missing == 0 || *found_r)
+			break;
+	}
+	ret = 0;
+out:
+	free(names);
+	maildir_list_free(&l);
+	return ret;
+}
+
+struct box_finder_ctx {
+	struct maildir_box *b;
+	size_t i;
+	int refreshed;		/* this operation refreshed once already */
+};
+
+static int box_find(void *ctx, const char *dir, const char *base, size_t base_len,
+		    int *in_new_r, char *name_r, size_t namesz)
+{
+	struct box_finder_ctx *f = ctx;
+	struct maildir_msg *m = &f->b->v[f->i];
+	int found;
+
+	/* A client that renamed many files makes every name stale at once: one scan
+	 * fixes them all. A file renamed again after that is looked for alone. */
+	if (f->refreshed || ms_since(f->b->refreshed) < BOX_REFRESH_MIN_MS)
+		return maildir_msg_find(dir, base, base_len, in_new_r, name_r, namesz);
+	f->refreshed = 1;
+	if (box_refresh(f->b, f->i, &found) < 0)
+		return -1;
+	if (!found) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (str_lcpy(name_r, m->name, namesz) >= namesz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	*in_new_r = m->in_new;
+	return 0;
+}
+
+#define BOX_FINDER(b, i, ctx) \
+	struct box_finder_ctx ctx = { (b), (i), 0 }; \
+	const struct maildir_finder ctx##_f = { box_find, &ctx }
+
+/* --- one message ------------------------------------------------------------------ */
+
+int maildir_box_open_msg(struct maildir_box *b, size_t i)
+{
+	char name[MAILDIR_NAME_MAX + 1];
+	struct maildir_msg *m = &b->v[i];
+	int fd, in_new = m->in_new;
+	BOX_FINDER(b, i, fc);
+
+	if (str_lcpy(name, m->name, sizeof name) >= sizeof name) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = maildir_msg_open_with(&fc_f, b->dir, &in_new, name);
+	if (fd < 0)
+		return -1;
+	if (msg_set_name(m, name, in_new) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 /* The file's size from fstat, and its size with every bare LF counted as CR LF. */
@@ -766,35 +1101,58 @@ static int file_sizes(int fd, uint64_t *size_r, uint64_t *vsize_r)
 	return 0;
 }
 
-int maildir_box_sizes(struct maildir_box *b, struct maildir_msg *m)
+int maildir_box_sizes(struct maildir_box *b, size_t i)
 {
-	char name[MAILDIR_NAME_MAX + 1];
-	int fd, in_new = m->in_new;
+	struct maildir_msg *m = &b->v[i];
+	uint64_t size, vsize;
+	int fd;
 
 	if (m->size != MAILDIR_SIZE_UNKNOWN && m->vsize != MAILDIR_SIZE_UNKNOWN)
 		return 0;
-	if (str_lcpy(name, m->name, sizeof name) >= sizeof name) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = maildir_msg_open(b->dir, &in_new, name);
+	fd = maildir_box_open_msg(b, i);
 	if (fd < 0)
 		return -1;
-	if (file_sizes(fd, &m->size, &m->vsize) < 0) {
+	if (file_sizes(fd, &size, &vsize) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
 		return -1;
 	}
 	close(fd);
-	if (strcmp(name, m->name) != 0) {
-		char *dup = strdup(name);
-		if (dup != NULL) {
-			free(m->name);
-			m->name = dup;
-			m->in_new = in_new;
+	m->size = size;
+	m->vsize = vsize;
+	return 0;
+}
+
+int maildir_box_internaldate(struct maildir_box *b, size_t i)
+{
+	struct maildir_msg *m = &b->v[i];
+	char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
+	struct stat st;
+
+	if (m->internaldate != 0)
+		return 0;
+	/* The stat by name is the common case; a renamed file costs an open. */
+	if (maildir_msg_path(b->dir, m->in_new, m->name, path, sizeof path) < 0)
+		return -1;
+	if (stat(path, &st) < 0) {
+		int fd;
+
+		if (errno != ENOENT)
+			return -1;
+		fd = maildir_box_open_msg(b, i);
+		if (fd < 0)
+			return -1;
+		if (fstat(fd, &st) < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
 		}
+		close(fd);
 	}
+	/* 0 means "not known": a file dated 1970-01-01T00:00:00 reads as one second on. */
+	m->internaldate = st.st_mtim.tv_sec != 0 ? st.st_mtim.tv_sec : 1;
 	return 0;
 }
 
@@ -804,17 +1162,13 @@ int maildir_box_change_flags(struct maildir_box *b, size_t i,
 	char newname[MAILDIR_NAME_MAX + 1];
 	struct maildir_msg *m = &b->v[i];
 	uint32_t flags, keywords;
-	char *dup;
+	BOX_FINDER(b, i, fc);
 
-	if (maildir_msg_change_flags(b->dir, m->in_new, m->name, c, newname, sizeof newname,
-				     &flags, &keywords) < 0)
+	if (maildir_msg_change_flags_with(&fc_f, b->dir, m->in_new, m->name, c, newname,
+					  sizeof newname, &flags, &keywords) < 0)
 		return -1;
-	dup = strdup(newname);
-	if (dup == NULL)
+	if (msg_set_name(m, newname, 0) < 0)
 		return -1;
-	free(m->name);
-	m->name = dup;
-	m->in_new = 0;
 	m->flags = flags;
 	m->keywords = keywords;
 	return 0;
@@ -829,7 +1183,9 @@ int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint3
 
 int maildir_box_expunge(struct maildir_box *b, size_t i)
 {
-	return maildir_msg_expunge(b->dir, b->v[i].in_new, b->v[i].name);
+	BOX_FINDER(b, i, fc);
+
+	return maildir_msg_expunge_with(&fc_f, b->dir, b->v[i].in_new, b->v[i].name);
 }
 
 int maildir_box_keyword(struct maildir_box *b, const char *name)
@@ -857,10 +1213,343 @@ fail:
 	return -1;
 }
 
-void maildir_box_close(struct maildir_box *b)
+/* --- APPEND, COPY, MOVE: files and UIDs committed together (rule 6) --------------- */
+
+/* Under b's lock: the uidlist as it is now, which must be the one the view knows. */
+static int locked_uidlist(struct maildir_box *b, struct maildir_uidlist *u)
 {
-	msgs_free(b->v, b->n);
-	maildir_keywords_free(&b->kw);
-	b->v = NULL;
-	b->n = b->cap = 0;
+	int exists;
+
+	if (uidlist_load(b->dir, u, &exists) < 0)
+		return -1;
+	if (!exists || u->version != 3 || (b->synced && u->uidvalidity != b->uidvalidity)) {
+		/* Removed or replaced since the view was made: a sync sorts that out, and a
+		 * retry after it is safe since nothing was committed. */
+		maildir_uidlist_free(u);
+		errno = ESTALE;
+		return -1;
+	}
+	if (u->n > 0 && u->nextuid <= u->v[u->n - 1].uid)
+		u->nextuid = u->v[u->n - 1].uid + 1;
+	return 0;
+}
+
+/* n UIDs from u->nextuid on, or -1 EOVERFLOW (RFC 3501 2.3.1.1: UIDs are 32-bit). */
+static int uids_reserve(const struct maildir_uidlist *u, size_t n)
+{
+	if (u->nextuid == 0 || (uint64_t)u->nextuid + n >= UINT32_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	return 0;
+}
+
+static int fsync_sub(const char *dir, const char *sub)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof path, "%s/%s", dir, sub);
+
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return io_fsync_dir(path);
+}
+
+int maildir_box_append(struct maildir_box *b, struct maildir_tmp *t, uint32_t flags,
+		       uint32_t keywords, uint32_t *uid_r)
+{
+	struct maildir_lock lock = { { 0 } };
+	struct maildir_uidlist u = { 0 };
+	struct maildir_uidrec rec;
+	char name[MAILDIR_NAME_MAX + 1];
+	int in_new = flags == 0 && keywords == 0, e;
+
+	if (box_lock(b, &lock) < 0)
+		goto fail;
+	if (locked_uidlist(b, &u) < 0 || uids_reserve(&u, 1) < 0)
+		goto fail;
+	/* Flagged messages go to cur/ (new/ holds no info); unflagged ones to new/, so
+	 * they are \Recent as RFC 3501 2.3.2 wants for an appended message. */
+	if (maildir_tmp_commit(t, in_new ? "new" : "cur", flags, keywords, name,
+			       sizeof name) < 0)
+		goto fail;
+	rec.uid = u.nextuid;
+	rec.keys = (char *)"";
+	rec.name = name;
+	if (maildir_uidlist_append(b->dir, &rec, 1) < 0) {
+		/* Nobody can have given it a UID: we hold the lock. Take it back, so a
+		 * failed APPEND leaves nothing that a retry would duplicate. */
+		char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
+		e = errno;
+		if (maildir_msg_path(b->dir, in_new, name, path, sizeof path) == 0)
+			(void)unlink(path);
+		errno = e;
+		goto fail;
+	}
+	*uid_r = rec.uid;
+	maildir_uidlist_free(&u);
+	maildir_lock_release(&lock);
+	return 0;
+fail:
+	e = errno;
+	maildir_tmp_abort(t);
+	maildir_uidlist_free(&u);
+	if (lock.path[0] != '\0')
+		maildir_lock_release(&lock);
+	errno = e;
+	return -1;
+}
+
+/* One message placed into dst: where it went, to undo it. */
+struct placed {
+	char name[MAILDIR_NAME_MAX + 1];
+	int in_new;
+	int moved;		/* renamed out of src (undo renames it back) */
+	char from[PATH_MAX + MAILDIR_NAME_MAX + 8];
+};
+
+/* dst's name for message m of src: a fresh base with the same sizes, flags kept and
+ * keywords carried by name. */
+static int copy_name(const struct maildir_box *src, const struct maildir_msg *m,
+		     const struct maildir_box *dst, char *out, size_t outsz, int *in_new_r)
+{
+	char base[MAILDIR_NAME_MAX + 1], sizes[64] = "", letters[2 * 26 + 1];
+	uint32_t kw = 0;
+	int n;
+
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+		int d;
+		if (!(m->keywords & (UINT32_C(1) << k)) || src->kw.name[k] == NULL)
+			continue;
+		d = maildir_keywords_index(&dst->kw, src->kw.name[k]);
+		if (d >= 0)
+			kw |= UINT32_C(1) << d;
+	}
+	if (maildir_unique(base, sizeof base) < 0)
+		return -1;
+	if (m->size != MAILDIR_SIZE_UNKNOWN)
+		snprintf(sizes, sizeof sizes, ",S=%llu", (unsigned long long)m->size);
+	if (m->vsize != MAILDIR_SIZE_UNKNOWN)
+		snprintf(sizes + strlen(sizes), sizeof sizes - strlen(sizes), ",W=%llu",
+			 (unsigned long long)m->vsize);
+	if (maildir_flags_format(m->flags, kw, letters, sizeof letters) < 0)
+		return -1;
+	/* The copy is \Recent in dst when it carries no flags (RFC 3501 6.4.7). */
+	*in_new_r = m->flags == 0 && kw == 0;
+	n = snprintf(out, outsz, "%s%s%s%s", base, sizes, *in_new_r ? "" : ":2,",
+		     *in_new_r ? "" : letters);
+	if (n < 0 || (size_t)n >= outsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* A byte copy of fd into dst as name (different file systems). */
+static int copy_bytes(struct maildir_box *dst, int fd, uint32_t flags, uint32_t keywords,
+		      time_t mtime, struct placed *p)
+{
+	struct maildir_tmp t;
+	char *chunk = malloc(BOX_READ_CHUNK);
+	ssize_t got;
+
+	if (chunk == NULL)
+		return -1;
+	if (maildir_tmp_open(&t, dst->dir) < 0) {
+		free(chunk);
+		return -1;
+	}
+	t.mtime = mtime;
+	while ((got = read(fd, chunk, BOX_READ_CHUNK)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || maildir_tmp_write(&t, chunk, (size_t)got) < 0) {
+			int e = errno;
+			free(chunk);
+			maildir_tmp_abort(&t);
+			errno = e;
+			return -1;
+		}
+	}
+	free(chunk);
+	p->in_new = flags == 0 && keywords == 0;
+	return maildir_tmp_commit(&t, p->in_new ? "new" : "cur", flags, keywords, p->name,
+				  sizeof p->name);
+}
+
+/* Place message i of src into dst: link (or rename for a move); a byte copy across
+ * file systems. 1 placed, 0 expunged meanwhile, -1 error. */
+static int place_one(struct maildir_box *src, size_t i, struct maildir_box *dst, int move,
+		     struct placed *p)
+{
+	struct maildir_msg *m = &src->v[i];
+	char to[PATH_MAX + MAILDIR_NAME_MAX + 8];
+
+	memset(p, 0, sizeof *p);
+	if (copy_name(src, m, dst, p->name, sizeof p->name, &p->in_new) < 0 ||
+	    maildir_msg_path(dst->dir, p->in_new, p->name, to, sizeof to) < 0)
+		return -1;
+	for (int tries = 0; tries < 4; tries++) {
+		int fd, r;
+
+		if (maildir_msg_path(src->dir, m->in_new, m->name, p->from, sizeof p->from) < 0)
+			return -1;
+		r = move ? rename(p->from, to) : link(p->from, to);
+		if (r == 0) {
+			p->moved = move;
+			return 1;
+		}
+		if (errno == ENOENT) {
+			/* Renamed under us: find it (one scan for the whole view). */
+			fd = maildir_box_open_msg(src, i);
+			if (fd < 0)
+				return errno == ENOENT ? 0 : -1;
+			close(fd);
+			continue;
+		}
+		if (errno != EXDEV && errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP)
+			return -1;
+		/* No link here: copy the bytes, keeping INTERNALDATE (the mtime). */
+		if (maildir_box_internaldate(src, i) < 0)
+			return errno == ENOENT ? 0 : -1;
+		fd = maildir_box_open_msg(src, i);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : -1;
+		{
+			uint32_t kw = 0;
+			for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+				int d;
+				if (!(m->keywords & (UINT32_C(1) << k)) || src->kw.name[k] == NULL)
+					continue;
+				d = maildir_keywords_index(&dst->kw, src->kw.name[k]);
+				if (d >= 0)
+					kw |= UINT32_C(1) << d;
+			}
+			r = copy_bytes(dst, fd, m->flags, kw, m->internaldate, p);
+		}
+		close(fd);
+		return r < 0 ? -1 : 1;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+static void unplace(struct maildir_box *dst, const struct placed *p)
+{
+	char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
+
+	if (maildir_msg_path(dst->dir, p->in_new, p->name, path, sizeof path) < 0)
+		return;
+	if (p->moved)
+		(void)rename(path, p->from);
+	else
+		(void)unlink(path);
+}
+
+static int transfer(struct maildir_box *src, const size_t *idx, size_t n,
+		    struct maildir_box *dst, uint32_t *uids_r, int move)
+{
+	struct maildir_lock lock = { { 0 } };
+	struct maildir_uidlist u = { 0 };
+	struct maildir_uidrec *recs = NULL;
+	struct placed *placed = NULL;
+	size_t nrec = 0, k = 0;
+	int e, ret = -1, moved_any = 0;
+
+	if (src == dst) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (idx[j] >= src->n) {
+			errno = EINVAL;
+			return -1;
+		}
+		uids_r[j] = 0;
+	}
+	/* Keyword names first: letters of dst are given under dst's lock, which the
+	 * transfer itself holds (the dotlock is not reentrant). */
+	for (size_t j = 0; j < n; j++) {
+		uint32_t kw = src->v[idx[j]].keywords;
+		for (int b = 0; b < MAILDIR_KEYWORDS_MAX; b++)
+			if ((kw & (UINT32_C(1) << b)) && src->kw.name[b] != NULL &&
+			    maildir_box_keyword(dst, src->kw.name[b]) < 0 && errno != ENOSPC)
+				return -1;
+	}
+	recs = calloc(n + 1, sizeof *recs);
+	placed = calloc(n + 1, sizeof *placed);
+	if (recs == NULL || placed == NULL)
+		goto out;
+	if (box_lock(dst, &lock) < 0 || locked_uidlist(dst, &u) < 0 ||
+	    uids_reserve(&u, n) < 0)
+		goto out;
+	for (k = 0; k < n; k++) {
+		int r = place_one(src, idx[k], dst, move, &placed[k]);
+		if (r < 0)
+			goto undo;
+		if (r == 0) {
+			placed[k].name[0] = '\0';
+			continue;
+		}
+		moved_any |= placed[k].moved;
+		recs[nrec].uid = u.nextuid + (uint32_t)nrec;
+		recs[nrec].keys = (char *)"";
+		recs[nrec].name = placed[k].name;
+		nrec++;
+	}
+	/* Durable before the UIDs are: the links or renames, and for a move the source
+	 * directories too (a crash must not bring a moved message back in src). */
+	if (fsync_sub(dst->dir, "new") < 0 || fsync_sub(dst->dir, "cur") < 0 ||
+	    (moved_any && (fsync_sub(src->dir, "new") < 0 || fsync_sub(src->dir, "cur") < 0)))
+		goto undo;
+	if (nrec > 0 && maildir_uidlist_append(dst->dir, recs, nrec) < 0)
+		goto undo;
+	for (size_t j = 0, r = 0; j < n; j++)
+		if (placed[j].name[0] != '\0')
+			uids_r[j] = recs[r++].uid;
+	ret = 0;
+	goto out;
+undo:
+	e = errno;
+	while (k-- > 0)
+		if (placed[k].name[0] != '\0')
+			unplace(dst, &placed[k]);
+	for (size_t j = 0; j < n; j++)
+		uids_r[j] = 0;
+	errno = e;
+out:
+	e = errno;
+	maildir_uidlist_free(&u);
+	if (lock.path[0] != '\0')
+		maildir_lock_release(&lock);
+	free(recs);
+	free(placed);
+	errno = e;
+	return ret;
+}
+
+int maildir_box_copy(struct maildir_box *src, const size_t *idx, size_t n,
+		     struct maildir_box *dst, uint32_t *uids_r)
+{
+	return transfer(src, idx, n, dst, uids_r, 0);
+}
+
+int maildir_box_move(struct maildir_box *src, const size_t *idx, size_t n,
+		     struct maildir_box *dst, uint32_t *uids_r)
+{
+	/* A message placed by a byte copy (another file system) still has its original:
+	 * that one goes once the copy has its UID. */
+	if (transfer(src, idx, n, dst, uids_r, 1) < 0)
+		return -1;
+	for (size_t j = 0; j < n; j++) {
+		struct maildir_msg *m = &src->v[idx[j]];
+		char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
+		if (uids_r[j] == 0)
+			continue;
+		if (maildir_msg_path(src->dir, m->in_new, m->name, path, sizeof path) == 0 &&
+		    access(path, F_OK) == 0 && maildir_box_expunge(src, idx[j]) < 0)
+			return -1;
+	}
+	return 0;
 }

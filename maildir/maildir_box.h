@@ -7,6 +7,10 @@
  * names are the folder's current contents and no readdir is done at all. Otherwise new/
  * and cur/ are read, and files without a UID get one under the dovecot-uidlist.lock, in
  * delivery order. See maildir_box.c for the whole concurrency argument.
+ *
+ * The view is opaque: callers use the accessors below, so its layout can change. The
+ * messages are records the caller may read (never write) between two calls that change
+ * the view (sync, the flag calls, append, copy, move).
  */
 #ifndef MAILDIR_BOX_H
 #define MAILDIR_BOX_H
@@ -21,37 +25,63 @@
 struct maildir_msg {
 	uint32_t uid;
 	uint32_t flags;		/* MAILDIR_FLAG() bits */
-	uint32_t keywords;	/* MAILDIR_KW() bits, names in box->kw */
+	uint32_t keywords;	/* MAILDIR_KW() bits, names in maildir_box_keywords() */
 	uint64_t size;		/* file size, or MAILDIR_SIZE_UNKNOWN until asked */
 	uint64_t vsize;		/* size with CR LF line ends (RFC822.SIZE), or unknown */
-	char *name;		/* current file name (owned) */
-	char *keys;		/* uidlist record fields, e.g. "P<pop3 uidl>" (owned, may be "") */
-	int in_new;		/* file is in new/ */
+	time_t internaldate;	/* file mtime (RFC 3501 2.3.3), or 0 until asked */
+	char *name;		/* current file name */
+	char *keys;		/* uidlist record fields, e.g. "P<pop3 uidl>" (may be "") */
+	int in_new;		/* file is in new/ (RFC 3501 \Recent candidates) */
 };
 
-struct maildir_box {
-	char dir[PATH_MAX];
-	uint32_t uidvalidity;
-	uint32_t nextuid;
-	struct maildir_msg *v;	/* ordered by UID */
-	size_t n, cap;
-	struct maildir_keywords kw;
-	struct timespec new_mtime, cur_mtime;	/* as of the last sync */
-	int readdirs;		/* how many directory scans syncs did (for tests, bench) */
-};
+struct maildir_box;
 
-/* Open the folder at dir and sync it. 0, or -1 with errno (ENOENT: not a Maildir;
- * EWOULDBLOCK: the uidlist lock could not be had). */
-int maildir_box_open(struct maildir_box *b, const char *dir);
+/* What a sync changed, for IMAP's untagged EXPUNGE/EXISTS/FETCH (RFC 3501 7.4.1).
+ * New messages always form a suffix of the view: UIDs only grow. */
+struct maildir_changes {
+	uint32_t *expunged;	/* UIDs that left the view, increasing (owned) */
+	size_t n_expunged;
+	uint32_t *flagged;	/* UIDs still in the view whose flags or keywords changed,
+				 * increasing (owned) */
+	size_t n_flagged;
+	size_t first_new;	/* index of the first new message; == count when none */
+	int keywords_changed;	/* dovecot-keywords gained names */
+};
+void maildir_changes_free(struct maildir_changes *c);
+
+/* Open the folder at dir and sync it. 0 with *b_r set, or -1 with errno (ENOENT: not a
+ * Maildir; EWOULDBLOCK: the uidlist lock could not be had). */
+int maildir_box_open(struct maildir_box **b_r, const char *dir);
+void maildir_box_close(struct maildir_box *b);
+
 /* Pick up changes made by anyone since the last sync: new messages get UIDs, renamed
- * files their new names and flags, vanished files are dropped. Sets *changed_r to 1 when
- * the list changed. 0 or -1 with errno; on error the view is unchanged. */
-int maildir_box_sync(struct maildir_box *b, int *changed_r);
+ * files their new names and flags, vanished files are dropped. When c is not NULL it
+ * receives what changed (free it with maildir_changes_free). 0 or -1 with errno; on
+ * error the view is unchanged and c is empty. */
+int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c);
+
+const char *maildir_box_dir(const struct maildir_box *b);
+uint32_t maildir_box_uidvalidity(const struct maildir_box *b);
+uint32_t maildir_box_nextuid(const struct maildir_box *b);
+size_t maildir_box_count(const struct maildir_box *b);
+/* Message i (0-based, ordered by UID), valid until the view next changes. */
+const struct maildir_msg *maildir_box_msg(const struct maildir_box *b, size_t i);
+const struct maildir_keywords *maildir_box_keywords(const struct maildir_box *b);
+/* How many directory scans syncs did so far (for tests and benchmarks). */
+unsigned long maildir_box_readdirs(const struct maildir_box *b);
 /* Index of the message with this uid, or -1. */
 long maildir_box_find(const struct maildir_box *b, uint32_t uid);
-/* Fill in m->size and m->vsize when unknown (stat, and a read of the file for vsize).
- * 0, or -1 with errno (ENOENT: expunged meanwhile). */
-int maildir_box_sizes(struct maildir_box *b, struct maildir_msg *m);
+
+/* Fill in size and vsize of message i when unknown (stat, and a read of the file for
+ * vsize). 0, or -1 with errno (ENOENT: expunged meanwhile). */
+int maildir_box_sizes(struct maildir_box *b, size_t i);
+/* Fill in internaldate of message i when unknown: the file's mtime (as Dovecot and
+ * Courier take it). 0, or -1 with errno (ENOENT: expunged meanwhile). */
+int maildir_box_internaldate(struct maildir_box *b, size_t i);
+/* Open message i for reading, following a rename by another process. An fd, or -1 with
+ * errno (ENOENT: expunged meanwhile). */
+int maildir_box_open_msg(struct maildir_box *b, size_t i);
+
 /* Set flags and keywords of message i (rename; new/ -> cur/). 0 or -1 with errno. */
 int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint32_t keywords);
 /* Add and clear flags of message i relative to its file's current flags, keeping what
@@ -65,6 +95,27 @@ int maildir_box_expunge(struct maildir_box *b, size_t i);
 /* Letter index for a keyword name, adding it to dovecot-keywords (under the lock) when
  * new. -1 with errno ENOSPC when 26 are in use. */
 int maildir_box_keyword(struct maildir_box *b, const char *name);
-void maildir_box_close(struct maildir_box *b);
+
+/* Commit a message prepared with maildir_tmp_open/maildir_tmp_write (maildir_deliver.h)
+ * into this folder and give it the next UID under the uidlist lock, in the order of
+ * commits (IMAP APPEND, RFC 4315 APPENDUID). flags/keywords as in set_flags (keyword
+ * letters of this folder). 0 with *uid_r set, or -1 with errno (the tmp file is then
+ * removed, nothing is in the folder). The view is not synced: the new message shows
+ * in the next sync, with this UID. */
+struct maildir_tmp;
+int maildir_box_append(struct maildir_box *b, struct maildir_tmp *t, uint32_t flags,
+		       uint32_t keywords, uint32_t *uid_r);
+/* Copy messages idx[0..n) of src into dst (another folder): a hard link, or a byte copy
+ * where the two are on different file systems; flags kept, keywords carried by name
+ * (dst letters are its own). The copies get consecutive new UIDs in dst, in the order
+ * given, under dst's uidlist lock; uids_r[k] is the UID of idx[k] (RFC 4315 COPYUID).
+ * A message expunged meanwhile gets uids_r[k] = 0 and is skipped. 0, or -1 with errno
+ * (then no copy was committed). */
+int maildir_box_copy(struct maildir_box *src, const size_t *idx, size_t n,
+		     struct maildir_box *dst, uint32_t *uids_r);
+/* The same, then the originals are removed from src (RFC 6851 MOVE): by rename() into
+ * dst where possible, else copy and expunge. A message is never in neither folder. */
+int maildir_box_move(struct maildir_box *src, const size_t *idx, size_t n,
+		     struct maildir_box *dst, uint32_t *uids_r);
 
 #endif

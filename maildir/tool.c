@@ -88,8 +88,9 @@ static void print_keywords(const struct maildir_box *b, uint32_t kw)
 	int any = 0;
 
 	for (int i = 0; i < MAILDIR_KEYWORDS_MAX; i++) {
-		if ((kw & (UINT32_C(1) << i)) && b->kw.name[i] != NULL) {
-			printf("%s%s", any ? " " : "", b->kw.name[i]);
+		const struct maildir_keywords *k = maildir_box_keywords(b);
+		if ((kw & (UINT32_C(1) << i)) && k->name[i] != NULL) {
+			printf("%s%s", any ? " " : "", k->name[i]);
 			any = 1;
 		}
 	}
@@ -97,7 +98,7 @@ static void print_keywords(const struct maildir_box *b, uint32_t kw)
 		fputs("-", stdout);
 }
 
-static int open_box(struct maildir_box *b, const char *root, const char *folder)
+static int open_box(struct maildir_box **b, const char *root, const char *folder)
 {
 	char path[PATH_MAX];
 
@@ -112,7 +113,7 @@ static int open_box(struct maildir_box *b, const char *root, const char *folder)
 
 static int cmd_uids(int argc, char **argv)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	int ret;
 
 	if (argc < 1 || argc > 2)
@@ -120,16 +121,17 @@ static int cmd_uids(int argc, char **argv)
 	ret = open_box(&b, argv[0], argc > 1 ? argv[1] : NULL);
 	if (ret != EX_OK)
 		return ret;
-	printf("# uidvalidity %lu nextuid %lu\n", (unsigned long)b.uidvalidity,
-	       (unsigned long)b.nextuid);
-	for (size_t i = 0; i < b.n; i++) {
-		printf("%lu\t", (unsigned long)b.v[i].uid);
-		print_flags(b.v[i].flags);
+	printf("# uidvalidity %lu nextuid %lu\n", (unsigned long)maildir_box_uidvalidity(b),
+	       (unsigned long)maildir_box_nextuid(b));
+	for (size_t i = 0; i < maildir_box_count(b); i++) {
+		const struct maildir_msg *m = maildir_box_msg(b, i);
+		printf("%lu\t", (unsigned long)m->uid);
+		print_flags(m->flags);
 		putchar('\t');
-		print_keywords(&b, b.v[i].keywords);
-		printf("\t%s\n", b.v[i].name);
+		print_keywords(b, m->keywords);
+		printf("\t%s\n", m->name);
 	}
-	maildir_box_close(&b);
+	maildir_box_close(b);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 }
 
@@ -151,7 +153,7 @@ static int apply_flag(struct maildir_box *b, const char *arg, uint32_t *flags,
 			log_warn("unknown system flag %s", arg);
 			return -1;
 		}
-		k = add ? maildir_box_keyword(b, arg) : maildir_keywords_index(&b->kw, arg);
+		k = add ? maildir_box_keyword(b, arg) : maildir_keywords_index(maildir_box_keywords(b), arg);
 		if (k < 0 && add) {
 			log_warn("keyword %s: %s", arg, strerror(errno));
 			return -1;
@@ -170,7 +172,7 @@ static int apply_flag(struct maildir_box *b, const char *arg, uint32_t *flags,
 
 static int cmd_flag(int argc, char **argv)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	const char *folder = NULL;
 	uint64_t uid;
 	uint32_t flags, keywords;
@@ -190,25 +192,25 @@ static int cmd_flag(int argc, char **argv)
 	ret = open_box(&b, argv[0], folder);
 	if (ret != EX_OK)
 		return ret;
-	i = maildir_box_find(&b, (uint32_t)uid);
+	i = maildir_box_find(b, (uint32_t)uid);
 	if (i < 0) {
 		log_warn("no message with UID %s", argv[a]);
-		maildir_box_close(&b);
+		maildir_box_close(b);
 		return EX_DATAERR;
 	}
-	flags = b.v[i].flags;
-	keywords = b.v[i].keywords;
+	flags = maildir_box_msg(b, (size_t)i)->flags;
+	keywords = maildir_box_msg(b, (size_t)i)->keywords;
 	for (int k = a + 1; k < argc; k++) {
-		if (apply_flag(&b, argv[k], &flags, &keywords) < 0) {
-			maildir_box_close(&b);
+		if (apply_flag(b, argv[k], &flags, &keywords) < 0) {
+			maildir_box_close(b);
 			return EX_DATAERR;
 		}
 	}
-	if (maildir_box_set_flags(&b, (size_t)i, flags, keywords) < 0) {
+	if (maildir_box_set_flags(b, (size_t)i, flags, keywords) < 0) {
 		log_warn("UID %s: %s", argv[a], strerror(errno));
 		ret = errno == ENOENT ? EX_DATAERR : EX_TEMPFAIL;
 	}
-	maildir_box_close(&b);
+	maildir_box_close(b);
 	return ret;
 }
 

@@ -248,13 +248,13 @@ static long check_folder(const char *label, const char *dir, int repair)
 		goto out;
 	}
 	if (repair) {
-		struct maildir_box b;
+		struct maildir_box *b;
 		if (maildir_box_open(&b, dir) < 0) {
 			log_warn("%s: %s", dir, strerror(errno));
 			problems++;
 			goto out;
 		}
-		maildir_box_close(&b);
+		maildir_box_close(b);
 		maildir_uidlist_free(&u);
 		memset(&u, 0, sizeof u);
 		if (maildir_uidlist_read(dir, &u) < 0 && errno != ENOENT)

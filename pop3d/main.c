@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	rc = pop3_auth_main(&s);
 	free(login_argv);
 out:
-	maildir_box_close(&s.box);
+	maildir_box_close(s.box);
 	free(s.m);
 	free(s.chunk);
 	free(s.wire);

@@ -61,7 +61,7 @@ struct pop3 {
 
 	/* TRANSACTION */
 	const char *login;	/* USER from the checker, for logs */
-	struct maildir_box box;
+	struct maildir_box *box;
 	struct pop3_msg *m;
 	size_t sizes_learnt;	/* sizes found by reading files, not yet in pop3d-sizes */
 	int lock_fd;

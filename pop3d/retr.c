@@ -28,32 +28,7 @@
  * learns the new name. An fd, or -1 with errno (ENOENT: expunged). */
 static int msg_open(struct pop3 *s, size_t i)
 {
-	struct maildir_msg *m = &s->box.v[i];
-	char name[MAILDIR_NAME_MAX + 1];
-	int in_new = m->in_new, fd;
-
-	if (str_lcpy(name, m->name, sizeof name) >= sizeof name) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = maildir_msg_open(s->box.dir, &in_new, name);
-	if (fd < 0)
-		return -1;
-	if (strcmp(name, m->name) != 0) {
-		struct maildir_name mn;
-		char *dup = strdup(name);
-
-		if (dup != NULL) {
-			free(m->name);
-			m->name = dup;
-			m->in_new = in_new;
-			if (maildir_name_parse(name, &mn) == 0) {
-				m->flags = mn.flags;
-				m->keywords = mn.keywords;
-			}
-		}
-	}
-	return fd;
+	return maildir_box_open_msg(s->box, i);
 }
 
 /* 1 when the open file's last byte is LF or it is empty, 0 when not, -1 with errno. */
@@ -78,11 +53,11 @@ static int ends_in_lf(int fd)
 /* Size of message i with its file open as fd. */
 static int size_from_fd(struct pop3 *s, size_t i, int fd, uint64_t *size_r)
 {
-	struct maildir_msg *m = &s->box.v[i];
+	const struct maildir_msg *m = maildir_box_msg(s->box, i);
 	int lf;
 
 	if (!s->m[i].sized) {
-		if (m->vsize == MAILDIR_SIZE_UNKNOWN && maildir_box_sizes(&s->box, m) < 0)
+		if (m->vsize == MAILDIR_SIZE_UNKNOWN && maildir_box_sizes(s->box, i) < 0)
 			return -1;
 		lf = ends_in_lf(fd);
 		if (lf < 0)
@@ -194,7 +169,7 @@ int pop3_msg_send(struct pop3 *s, size_t i, int top, uint64_t body_lines)
 
 	if (fd < 0) {
 		if (errno != ENOENT) {
-			log_warn("cannot open %s: %s", s->box.v[i].name, strerror(errno));
+			log_warn("cannot open %s: %s", maildir_box_msg(s->box, i)->name, strerror(errno));
 			pop3_err(s, "[SYS/TEMP] Cannot read message %zu", i + 1);
 			return 0;
 		}
@@ -206,12 +181,12 @@ int pop3_msg_send(struct pop3 *s, size_t i, int top, uint64_t body_lines)
 	} else if (size_from_fd(s, i, fd, &size) == 0) {
 		pop3_ok(s, "%llu octets", (unsigned long long)size);
 	} else {
-		log_warn("cannot size %s: %s", s->box.v[i].name, strerror(errno));
+		log_warn("cannot size %s: %s", maildir_box_msg(s->box, i)->name, strerror(errno));
 		pop3_ok(s, "Message follows");
 	}
 	if (send_body(s, fd, top, body_lines) < 0) {
 		if (s->out.error == 0)
-			log_warn("cannot read %s: %s", s->box.v[i].name, strerror(errno));
+			log_warn("cannot read %s: %s", maildir_box_msg(s->box, i)->name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -235,7 +210,7 @@ static int uidl_ok(const char *p, size_t n)
 
 void pop3_msg_uidl(struct pop3 *s, size_t i, char *out, size_t outsz)
 {
-	const struct maildir_msg *m = &s->box.v[i];
+	const struct maildir_msg *m = maildir_box_msg(s->box, i);
 	struct maildir_name mn;
 
 	/* A P key in the uidlist is the UIDL another server gave this message (Dovecot's
@@ -251,5 +226,5 @@ void pop3_msg_uidl(struct pop3 *s, size_t i, char *out, size_t outsz)
 	}
 	/* Dovecot's default pop3_uidl_format %08Xu%08Xv, which Dovecot prints in lower
 	 * case (checked against Dovecot 2.3 on the same Maildir by bench/bench_pop3.py). */
-	snprintf(out, outsz, "%08x%08x", (unsigned)m->uid, (unsigned)s->box.uidvalidity);
+	snprintf(out, outsz, "%08x%08x", (unsigned)m->uid, (unsigned)maildir_box_uidvalidity(s->box));
 }

@@ -98,13 +98,13 @@ int pop3_session_main(struct pop3 *s)
 		log_fatal("cannot open mailbox %s: %s user=%.64s", dir, strerror(errno), s->login);
 		return 111;
 	}
-	s->m = calloc(s->box.n > 0 ? s->box.n : 1, sizeof *s->m);
+	s->m = calloc(maildir_box_count(s->box) > 0 ? maildir_box_count(s->box) : 1, sizeof *s->m);
 	if (s->m == NULL) {
 		log_fatal("out of memory user=%.64s", s->login);
 		return 111;
 	}
 	pop3_sizes_load(s);
-	log_info("login user=%.64s messages=%zu peer=%s", s->login, s->box.n, log_peer());
+	log_info("login user=%.64s messages=%zu peer=%s", s->login, maildir_box_count(s->box), log_peer());
 	pop3_enter_state(s, POP3_TRANSACTION);
 	if (s->opt.preauth)
 		pop3_ok(s, "POP3 ready, preauthenticated");
@@ -118,7 +118,7 @@ static int msg_arg(struct pop3 *s, const char *arg, size_t *i_r, int allow_delet
 {
 	size_t n;
 
-	if (pop3_msgno(arg, s->box.n, &n) < 0) {
+	if (pop3_msgno(arg, maildir_box_count(s->box), &n) < 0) {
 		if (errno == ERANGE)
 			pop3_err(s, "No such message");
 		else
@@ -156,7 +156,7 @@ static uint64_t size_or_zero(struct pop3 *s, size_t i)
 
 	if (pop3_msg_size(s, i, &size) < 0) {
 		if (errno != ENOENT)
-			log_warn("size of %s: %s", s->box.v[i].name, strerror(errno));
+			log_warn("size of %s: %s", maildir_box_msg(s->box, i)->name, strerror(errno));
 		return 0;
 	}
 	return size;
@@ -169,7 +169,7 @@ int pop3_cmd_stat(struct pop3 *s, struct pop3_cmd *c)
 
 	if (no_args(s, c, "STAT"))
 		return 1;
-	for (size_t i = 0; i < s->box.n; i++) {
+	for (size_t i = 0; i < maildir_box_count(s->box); i++) {
 		if (s->m[i].deleted)
 			continue;
 		count++;
@@ -196,7 +196,7 @@ int pop3_cmd_list(struct pop3 *s, struct pop3_cmd *c)
 		return 0;
 	}
 	pop3_ok(s, "Scan list follows");
-	for (i = 0; i < s->box.n; i++) {
+	for (i = 0; i < maildir_box_count(s->box); i++) {
 		if (!s->m[i].deleted)
 			pop3_line(s, "%zu %llu", i + 1, (unsigned long long)size_or_zero(s, i));
 	}
@@ -223,7 +223,7 @@ int pop3_cmd_uidl(struct pop3 *s, struct pop3_cmd *c)
 		return 0;
 	}
 	pop3_ok(s, "Unique-ID list follows");
-	for (i = 0; i < s->box.n; i++) {
+	for (i = 0; i < maildir_box_count(s->box); i++) {
 		if (s->m[i].deleted)
 			continue;
 		pop3_msg_uidl(s, i, uidl, sizeof uidl);
@@ -291,7 +291,7 @@ int pop3_cmd_rset(struct pop3 *s, struct pop3_cmd *c)
 
 	if (no_args(s, c, "RSET"))
 		return 1;
-	for (size_t i = 0; i < s->box.n; i++) {
+	for (size_t i = 0; i < maildir_box_count(s->box); i++) {
 		s->m[i].deleted = 0;
 		count++;
 	}
@@ -306,11 +306,11 @@ int pop3_update(struct pop3 *s)
 
 	pop3_sizes_save(s);	/* sizes learnt by LIST n, RETR, TOP */
 
-	for (size_t i = 0; i < s->box.n; i++) {
-		struct maildir_msg *m = &s->box.v[i];
+	for (size_t i = 0; i < maildir_box_count(s->box); i++) {
+		const struct maildir_msg *m = maildir_box_msg(s->box, i);
 
 		if (s->m[i].deleted) {
-			if (maildir_box_expunge(&s->box, i) < 0) {
+			if (maildir_box_expunge(s->box, i) < 0) {
 				log_warn("cannot delete %s: %s", m->name, strerror(errno));
 				failed++;
 			} else {
@@ -326,7 +326,7 @@ int pop3_update(struct pop3 *s)
 		/* Read mail moves to cur/ with \Seen, where IMAP clients expect it; only S
 		 * is added, so flags an IMAP session set meanwhile stay. A message gone
 		 * meanwhile has nothing left to mark. */
-		if (maildir_box_change_flags(&s->box, i, &seen) < 0 && errno != ENOENT)
+		if (maildir_box_change_flags(s->box, i, &seen) < 0 && errno != ENOENT)
 			log_warn("cannot mark %s seen: %s", m->name, strerror(errno));
 	}
 	log_info("logout user=%.64s retrieved=%zu deleted=%zu failed=%zu peer=%s", s->login,

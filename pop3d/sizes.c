@@ -47,7 +47,7 @@ void pop3_sizes_load(struct pop3 *s)
 	struct buf b;
 	const char *p, *end;
 	uint64_t v, uid, size;
-	int n = snprintf(path, sizeof path, "%s/" POP3_SIZES_FILE, s->box.dir);
+	int n = snprintf(path, sizeof path, "%s/" POP3_SIZES_FILE, maildir_box_dir(s->box));
 
 	if (n < 0 || (size_t)n >= sizeof path)
 		return;
@@ -59,7 +59,7 @@ void pop3_sizes_load(struct pop3 *s)
 	{
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL || str_to_u64(p, (size_t)(nl - p), UINT32_MAX, &v) < 0 ||
-		    v != s->box.uidvalidity)
+		    v != maildir_box_uidvalidity(s->box))
 			goto out;	/* another folder generation: start over */
 		p = nl + 1;
 	}
@@ -71,7 +71,7 @@ void pop3_sizes_load(struct pop3 *s)
 			log_warn("%s: damaged, sizes will be learnt again", path);
 			goto out;
 		}
-		i = maildir_box_find(&s->box, (uint32_t)uid);
+		i = maildir_box_find(s->box, (uint32_t)uid);
 		if (i >= 0) {
 			s->m[i].wire_size = size;
 			s->m[i].sized = 1;
@@ -89,15 +89,15 @@ void pop3_sizes_save(struct pop3 *s)
 	if (s->sizes_learnt == 0)
 		return;
 	buf_init(&b, POP3_SIZES_MAX);
-	if (buf_printf(&b, "1 V%lu\n", (unsigned long)s->box.uidvalidity) < 0)
+	if (buf_printf(&b, "1 V%lu\n", (unsigned long)maildir_box_uidvalidity(s->box)) < 0)
 		goto out;
-	for (size_t i = 0; i < s->box.n; i++) {
-		if (s->m[i].sized && buf_printf(&b, "%lu %llu\n", (unsigned long)s->box.v[i].uid,
+	for (size_t i = 0; i < maildir_box_count(s->box); i++) {
+		if (s->m[i].sized && buf_printf(&b, "%lu %llu\n", (unsigned long)maildir_box_msg(s->box, i)->uid,
 						(unsigned long long)s->m[i].wire_size) < 0)
 			goto out;
 	}
-	if (maildir_file_replace(s->box.dir, POP3_SIZES_FILE, b.s, b.len) < 0)
-		log_warn("%s/%s: %s", s->box.dir, POP3_SIZES_FILE, strerror(errno));
+	if (maildir_file_replace(maildir_box_dir(s->box), POP3_SIZES_FILE, b.s, b.len) < 0)
+		log_warn("%s/%s: %s", maildir_box_dir(s->box), POP3_SIZES_FILE, strerror(errno));
 	else
 		s->sizes_learnt = 0;
 out:

@@ -61,17 +61,17 @@ static void flagger(int p)
 	long changes = 0;
 
 	while (!done() || changes == 0) {
-		struct maildir_box b;
+		struct maildir_box *b;
 		if (maildir_box_open(&b, dir) < 0)
 			die("flagger open");
-		for (int k = 0; k < 20 && b.n > 0; k++) {
-			size_t i = (size_t)rand_r(&seed) % b.n;
-			uint32_t f = b.v[i].flags ^ (p ? MAILDIR_F_FLAGGED : MAILDIR_F_SEEN);
-			if (maildir_box_set_flags(&b, i, f, b.v[i].keywords) < 0)
+		for (int k = 0; k < 20 && maildir_box_count(b) > 0; k++) {
+			size_t i = (size_t)rand_r(&seed) % maildir_box_count(b);
+			uint32_t f = maildir_box_msg(b, i)->flags ^ (p ? MAILDIR_F_FLAGGED : MAILDIR_F_SEEN);
+			if (maildir_box_set_flags(b, i, f, maildir_box_msg(b, i)->keywords) < 0)
 				die("set flags");	/* nothing is expunged here: ENOENT is a bug */
 			changes++;
 		}
-		maildir_box_close(&b);
+		maildir_box_close(b);
 	}
 	_exit(0);
 }
@@ -87,26 +87,26 @@ static void reader(int p)
 	if ((log = fopen(path, "w")) == NULL)
 		die("reader log");
 	do {
-		struct maildir_box b;
+		struct maildir_box *b;
 		if (maildir_box_open(&b, dir) < 0)
 			die("reader open");
 		if (v0 == 0)
-			v0 = b.uidvalidity;
-		if (b.uidvalidity != v0) {
-			fprintf(stderr, "UIDVALIDITY changed from %u to %u\n", v0, b.uidvalidity);
+			v0 = maildir_box_uidvalidity(b);
+		if (maildir_box_uidvalidity(b) != v0) {
+			fprintf(stderr, "UIDVALIDITY changed from %u to %u\n", v0, maildir_box_uidvalidity(b));
 			_exit(1);
 		}
-		for (size_t i = 0; i < b.n; i++) {
+		for (size_t i = 0; i < maildir_box_count(b); i++) {
 			struct maildir_name mn;
-			if (i > 0 && b.v[i].uid <= b.v[i - 1].uid) {
+			if (i > 0 && maildir_box_msg(b, i)->uid <= maildir_box_msg(b, i - 1)->uid) {
 				fprintf(stderr, "UIDs not increasing at %zu\n", i);
 				_exit(1);
 			}
-			if (maildir_name_parse(b.v[i].name, &mn) < 0)
+			if (maildir_name_parse(maildir_box_msg(b, i)->name, &mn) < 0)
 				die("bad name in view");
-			fprintf(log, "%u %.*s\n", b.v[i].uid, (int)mn.base_len, b.v[i].name);
+			fprintf(log, "%u %.*s\n", maildir_box_msg(b, i)->uid, (int)mn.base_len, maildir_box_msg(b, i)->name);
 		}
-		maildir_box_close(&b);
+		maildir_box_close(b);
 	} while (!done());
 	if (fclose(log) != 0)
 		die("reader log close");
@@ -139,29 +139,29 @@ static int wait_all(pid_t *pids, int n)
 /* The final check: bodies unique and complete, UIDs increasing, sightings agree. */
 static int verify(uint32_t v0)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	char *seen_body = calloc((size_t)total, 1);
 	int bad = 0;
 
 	if (seen_body == NULL || maildir_box_open(&b, dir) < 0)
 		die("final open");
-	if (b.uidvalidity != v0) {
-		fprintf(stderr, "UIDVALIDITY %u, was %u\n", b.uidvalidity, v0);
+	if (maildir_box_uidvalidity(b) != v0) {
+		fprintf(stderr, "UIDVALIDITY %u, was %u\n", maildir_box_uidvalidity(b), v0);
 		bad++;
 	}
-	if (b.n != (size_t)total) {
-		fprintf(stderr, "%zu messages, want %d\n", b.n, total);
+	if (maildir_box_count(b) != (size_t)total) {
+		fprintf(stderr, "%zu messages, want %d\n", maildir_box_count(b), total);
 		bad++;
 	}
-	for (size_t i = 0; i < b.n; i++) {
+	for (size_t i = 0; i < maildir_box_count(b); i++) {
 		char path[PATH_MAX], buf[256];
 		int p, k, fd, n;
-		if (i > 0 && b.v[i].uid <= b.v[i - 1].uid) {
-			fprintf(stderr, "UID %u after %u\n", b.v[i].uid, b.v[i - 1].uid);
+		if (i > 0 && maildir_box_msg(b, i)->uid <= maildir_box_msg(b, i - 1)->uid) {
+			fprintf(stderr, "UID %u after %u\n", maildir_box_msg(b, i)->uid, maildir_box_msg(b, i - 1)->uid);
 			bad++;
 		}
-		snprintf(path, sizeof path, "%s/%s/%s", dir, b.v[i].in_new ? "new" : "cur",
-			 b.v[i].name);
+		snprintf(path, sizeof path, "%s/%s/%s", dir, maildir_box_msg(b, i)->in_new ? "new" : "cur",
+			 maildir_box_msg(b, i)->name);
 		if ((fd = open(path, O_RDONLY)) < 0)
 			die(path);
 		n = (int)read(fd, buf, sizeof buf - 1);
@@ -183,11 +183,11 @@ static int verify(uint32_t v0)
 		if ((f = fopen(path, "r")) == NULL)
 			die(path);
 		while (fscanf(f, "%u %255s", &uid, base) == 2) {
-			long i = maildir_box_find(&b, uid);
+			long i = maildir_box_find(b, uid);
 			lines++;
-			if (i < 0 || strncmp(b.v[i].name, base, strlen(base)) != 0) {
+			if (i < 0 || strncmp(maildir_box_msg(b, i)->name, base, strlen(base)) != 0) {
 				fprintf(stderr, "reader %d saw UID %u on %s, now %s\n", r, uid, base,
-					i < 0 ? "nothing" : b.v[i].name);
+					i < 0 ? "nothing" : maildir_box_msg(b, i)->name);
 				bad++;
 				break;
 			}
@@ -195,9 +195,9 @@ static int verify(uint32_t v0)
 		fclose(f);
 		printf("reader %d: %ld sightings checked\n", r, lines);
 	}
-	printf("%zu messages, UIDs %u..%u, UIDVALIDITY %u\n", b.n, b.n ? b.v[0].uid : 0,
-	       b.n ? b.v[b.n - 1].uid : 0, b.uidvalidity);
-	maildir_box_close(&b);
+	printf("%zu messages, UIDs %u..%u, UIDVALIDITY %u\n", maildir_box_count(b), maildir_box_count(b) ? maildir_box_msg(b, 0)->uid : 0,
+	       maildir_box_count(b) ? maildir_box_msg(b, maildir_box_count(b) - 1)->uid : 0, maildir_box_uidvalidity(b));
+	maildir_box_close(b);
 	free(seen_body);
 	return bad;
 }
@@ -205,7 +205,7 @@ static int verify(uint32_t v0)
 int main(int argc, char **argv)
 {
 	pid_t workers[DELIVERERS], others[FLAGGERS + READERS];
-	struct maildir_box b;
+	struct maildir_box *b;
 	char path[PATH_MAX];
 	uint32_t v0;
 	int bad, fd;
@@ -217,8 +217,8 @@ int main(int argc, char **argv)
 		total = atoi(argv[2]) / DELIVERERS * DELIVERERS;
 	if (maildir_make(dir) < 0 || maildir_box_open(&b, dir) < 0)
 		die("setup");
-	v0 = b.uidvalidity;
-	maildir_box_close(&b);
+	v0 = maildir_box_uidvalidity(b);
+	maildir_box_close(b);
 
 	for (int i = 0; i < FLAGGERS; i++)
 		others[i] = spawn(flagger, i);

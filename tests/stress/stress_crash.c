@@ -58,13 +58,13 @@ static void victim(unsigned seed)
 		    maildir_tmp_commit(&t, "new", 0, 0, name, sizeof name) < 0)
 			die("commit");
 		if (i % 3 == 0) {
-			struct maildir_box b;
+			struct maildir_box *b;
 			if (maildir_box_open(&b, dir) < 0)
 				die("box");
-			if (b.n > 0)
-				maildir_box_set_flags(&b, (size_t)rand_r(&seed) % b.n,
+			if (maildir_box_count(b) > 0)
+				maildir_box_set_flags(b, (size_t)rand_r(&seed) % maildir_box_count(b),
 						      MAILDIR_F_SEEN, 0);
-			maildir_box_close(&b);
+			maildir_box_close(b);
 		}
 	}
 }
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 {
 	int rounds = 200, bad = 0;
 	unsigned seed = (unsigned)time(NULL);
-	struct maildir_box b;
+	struct maildir_box *b;
 	uint32_t v0;
 	size_t files = 0;
 
@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 		rounds = atoi(argv[2]);
 	if (maildir_make(dir) < 0 || maildir_box_open(&b, dir) < 0)
 		die("setup");
-	v0 = b.uidvalidity;
-	maildir_box_close(&b);
+	v0 = maildir_box_uidvalidity(b);
+	maildir_box_close(b);
 	printf("seed %u\n", seed);
 
 	for (int r = 0; r < rounds && !bad; r++) {
@@ -148,11 +148,11 @@ int main(int argc, char **argv)
 	if (!bad) {
 		if (maildir_box_open(&b, dir) < 0)
 			die("final open");
-		if (b.n != files || b.uidvalidity != v0) {
-			fprintf(stderr, "final view has %zu of %zu messages\n", b.n, files);
+		if (maildir_box_count(b) != files || maildir_box_uidvalidity(b) != v0) {
+			fprintf(stderr, "final view has %zu of %zu messages\n", maildir_box_count(b), files);
 			bad = 1;
 		}
-		maildir_box_close(&b);
+		maildir_box_close(b);
 	}
 	printf("%d rounds, %zu complete messages, %s\n", rounds, files, bad ? "FAIL" : "ok");
 	return bad;

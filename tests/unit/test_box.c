@@ -5,12 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "io.h"
 #include "maildir_box.h"
 #include "maildir_deliver.h"
+#include "maildir_folder.h"
+#include "maildir_lock.h"
 #include "maildir_msg.h"
 #include "maildir_uidlist.h"
 #include "test.h"
@@ -68,26 +72,26 @@ static void age_dirs(void)
 
 static void test_empty(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	struct maildir_uidlist u = { 0 };
 
 	test_begin("empty maildir gets a uidlist");
 	fresh_maildir();
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(b.n == 0);
-	test_assert(b.uidvalidity != 0);
-	test_assert(b.nextuid == 1);
+	test_assert(maildir_box_count(b) == 0);
+	test_assert(maildir_box_uidvalidity(b) != 0);
+	test_assert(maildir_box_nextuid(b) == 1);
 	test_assert(maildir_uidlist_read(root, &u) == 0);
-	test_assert(u.uidvalidity == b.uidvalidity);
+	test_assert(u.uidvalidity == maildir_box_uidvalidity(b));
 	test_assert(strlen(u.guid) == 32);
 	maildir_uidlist_free(&u);
-	maildir_box_close(&b);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_delivery_order(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	uint32_t v;
 
 	test_begin("UIDs follow delivery order, not readdir order");
@@ -97,30 +101,30 @@ static void test_delivery_order(void)
 	put("new", "999.M999999P1Q1.h,S=1", "c");
 	put("cur", "1000.M7P2Q1.h,S=1:2,S", "d");
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(b.n == 4);
-	if (b.n == 4) {
-		test_assert_str(b.v[0].name, "999.M999999P1Q1.h,S=1");
-		test_assert_str(b.v[1].name, "1000.M5P1Q1.h,S=1");
-		test_assert_str(b.v[2].name, "1000.M7P2Q1.h,S=1:2,S");
-		test_assert_str(b.v[3].name, "1000.M30P1Q1.h,S=1");
-		test_assert(b.v[0].uid == 1 && b.v[3].uid == 4);
-		test_assert(b.v[2].flags == MAILDIR_F_SEEN && !b.v[2].in_new && b.v[0].in_new);
-		test_assert(b.v[0].size == 1);
+	test_assert(maildir_box_count(b) == 4);
+	if (maildir_box_count(b) == 4) {
+		test_assert_str(maildir_box_msg(b, 0)->name, "999.M999999P1Q1.h,S=1");
+		test_assert_str(maildir_box_msg(b, 1)->name, "1000.M5P1Q1.h,S=1");
+		test_assert_str(maildir_box_msg(b, 2)->name, "1000.M7P2Q1.h,S=1:2,S");
+		test_assert_str(maildir_box_msg(b, 3)->name, "1000.M30P1Q1.h,S=1");
+		test_assert(maildir_box_msg(b, 0)->uid == 1 && maildir_box_msg(b, 3)->uid == 4);
+		test_assert(maildir_box_msg(b, 2)->flags == MAILDIR_F_SEEN && !maildir_box_msg(b, 2)->in_new && maildir_box_msg(b, 0)->in_new);
+		test_assert(maildir_box_msg(b, 0)->size == 1);
 	}
-	v = b.uidvalidity;
-	maildir_box_close(&b);
+	v = maildir_box_uidvalidity(b);
+	maildir_box_close(b);
 	/* A second open assigns nothing new and keeps UIDVALIDITY. */
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(b.uidvalidity == v && b.n == 4 && b.nextuid == 5);
-	maildir_box_close(&b);
+	test_assert(maildir_box_uidvalidity(b) == v && maildir_box_count(b) == 4 && maildir_box_nextuid(b) == 5);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_unchanged_no_readdir(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	char from[PATH_MAX * 2], to[PATH_MAX * 2];
-	int changed = 0;
+	struct maildir_changes c;
 
 	test_begin("an unchanged folder opens without readdir");
 	fresh_maildir();
@@ -128,54 +132,62 @@ static void test_unchanged_no_readdir(void)
 		deliver("Subject: x\n\nbody\n");
 	age_dirs();
 	test_assert(maildir_box_open(&b, root) == 0);	/* records the mtimes */
-	test_assert(b.readdirs >= 1);
-	maildir_box_close(&b);
+	test_assert(maildir_box_readdirs(b) >= 1);
+	maildir_box_close(b);
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(b.readdirs == 0);
-	test_assert(b.n == 20);
-	test_assert(b.v[19].uid == 20);
+	test_assert(maildir_box_readdirs(b) == 0);
+	test_assert(maildir_box_count(b) == 20);
+	test_assert(maildir_box_msg(b, 19)->uid == 20);
 	/* Nothing changed: a sync is two stats, no readdir. */
 	age_dirs();
-	test_assert(maildir_box_sync(&b, &changed) == 0);
-	test_assert(changed == 0);
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.n_expunged == 0 && c.n_flagged == 0 && c.first_new == 20);
+	maildir_changes_free(&c);
 
 	/* Someone else marks message 3 seen: the mtime moves, the view follows. */
-	snprintf(from, sizeof from, "%s/new/%s", root, b.v[2].name);
-	snprintf(to, sizeof to, "%s/cur/%s:2,S", root, b.v[2].name);
+	snprintf(from, sizeof from, "%s/new/%s", root, maildir_box_msg(b, 2)->name);
+	snprintf(to, sizeof to, "%s/cur/%s:2,S", root, maildir_box_msg(b, 2)->name);
 	test_assert(rename(from, to) == 0);
-	test_assert(maildir_box_sync(&b, &changed) == 0);
-	test_assert(changed == 1);
-	test_assert(b.readdirs >= 1);
-	test_assert(b.n == 20 && b.v[2].uid == 3 && b.v[2].flags == MAILDIR_F_SEEN);
-	maildir_box_close(&b);
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.n_expunged == 0 && c.n_flagged == 1 && c.first_new == 20);
+	test_assert(c.n_flagged == 1 && c.flagged[0] == 3);
+	maildir_changes_free(&c);
+	test_assert(maildir_box_readdirs(b) >= 1);
+	test_assert(maildir_box_count(b) == 20 && maildir_box_msg(b, 2)->uid == 3 && maildir_box_msg(b, 2)->flags == MAILDIR_F_SEEN);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_expunge_and_new(void)
 {
-	struct maildir_box b;
-	int changed;
+	struct maildir_box *b;
+	struct maildir_changes c;
 
 	test_begin("expunged UIDs are never reused");
 	fresh_maildir();
 	for (int i = 0; i < 5; i++)
 		deliver("x\n");
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(maildir_box_expunge(&b, 4) == 0);
-	test_assert(maildir_box_expunge(&b, 1) == 0);
-	test_assert(maildir_box_sync(&b, &changed) == 0 && changed);
-	test_assert(b.n == 3);
-	test_assert(b.v[0].uid == 1 && b.v[1].uid == 3 && b.v[2].uid == 4);
+	test_assert(maildir_box_expunge(b, 4) == 0);
+	test_assert(maildir_box_expunge(b, 1) == 0);
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.n_expunged == 2 && c.n_flagged == 0 && c.first_new == 3);
+	test_assert(c.n_expunged == 2 && c.expunged[0] == 2 && c.expunged[1] == 5);
+	maildir_changes_free(&c);
+	test_assert(maildir_box_count(b) == 3);
+	test_assert(maildir_box_msg(b, 0)->uid == 1 && maildir_box_msg(b, 1)->uid == 3 && maildir_box_msg(b, 2)->uid == 4);
 	deliver("y\n");
-	test_assert(maildir_box_sync(&b, &changed) == 0 && changed);
-	test_assert(b.n == 4 && b.v[3].uid == 6);
-	maildir_box_close(&b);
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.n_expunged == 0 && c.first_new == 3);
+	maildir_changes_free(&c);
+	test_assert(maildir_box_count(b) == 4 && maildir_box_msg(b, 3)->uid == 6);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_flags_keywords(void)
 {
-	struct maildir_box b, c;
+	struct maildir_box *b, *c;
 	int k;
 
 	test_begin("flags and keywords by rename, names in dovecot-keywords");
@@ -183,27 +195,27 @@ static void test_flags_keywords(void)
 	deliver("x\n");
 	deliver("y\n");
 	test_assert(maildir_box_open(&b, root) == 0);
-	k = maildir_box_keyword(&b, "$Junk");
+	k = maildir_box_keyword(b, "$Junk");
 	test_assert(k == 0);
-	test_assert(maildir_box_keyword(&b, "$Junk") == 0);
-	test_assert(maildir_box_keyword(&b, "Work") == 1);
-	test_assert(maildir_box_set_flags(&b, 1, MAILDIR_F_SEEN | MAILDIR_F_FLAGGED,
+	test_assert(maildir_box_keyword(b, "$Junk") == 0);
+	test_assert(maildir_box_keyword(b, "Work") == 1);
+	test_assert(maildir_box_set_flags(b, 1, MAILDIR_F_SEEN | MAILDIR_F_FLAGGED,
 					  MAILDIR_KW('a') | MAILDIR_KW('b')) == 0);
-	test_assert(strstr(b.v[1].name, ":2,FSab") != NULL);
-	test_assert(b.v[1].in_new == 0);
+	test_assert(strstr(maildir_box_msg(b, 1)->name, ":2,FSab") != NULL);
+	test_assert(maildir_box_msg(b, 1)->in_new == 0);
 	test_assert(maildir_box_open(&c, root) == 0);
-	test_assert(c.n == 2 && c.v[1].uid == 2);
-	test_assert(c.v[1].keywords == (MAILDIR_KW('a') | MAILDIR_KW('b')));
-	test_assert_str(c.kw.name[0], "$Junk");
-	test_assert_str(c.kw.name[1], "Work");
-	maildir_box_close(&c);
-	maildir_box_close(&b);
+	test_assert(maildir_box_count(c) == 2 && maildir_box_msg(c, 1)->uid == 2);
+	test_assert(maildir_box_msg(c, 1)->keywords == (MAILDIR_KW('a') | MAILDIR_KW('b')));
+	test_assert_str(maildir_box_keywords(c)->name[0], "$Junk");
+	test_assert_str(maildir_box_keywords(c)->name[1], "Work");
+	maildir_box_close(c);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_change_flags(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	struct maildir_flag_change seen = { MAILDIR_F_SEEN, 0, 0, 0 };
 	struct maildir_flag_change unflag = { 0, 0, MAILDIR_F_FLAGGED, 0 };
 	char from[PATH_MAX * 2], to[PATH_MAX * 2];
@@ -211,24 +223,24 @@ static void test_change_flags(void)
 	test_begin("relative flag changes keep what others changed meanwhile");
 	fresh_maildir();
 	deliver("x\n");
-	test_assert(maildir_box_open(&b, root) == 0 && b.n == 1);
+	test_assert(maildir_box_open(&b, root) == 0 && maildir_box_count(b) == 1);
 	/* Another process flags and answers the message behind our view's back. */
-	snprintf(from, sizeof from, "%s/new/%s", root, b.v[0].name);
-	snprintf(to, sizeof to, "%s/cur/%s:2,FR", root, b.v[0].name);
+	snprintf(from, sizeof from, "%s/new/%s", root, maildir_box_msg(b, 0)->name);
+	snprintf(to, sizeof to, "%s/cur/%s:2,FR", root, maildir_box_msg(b, 0)->name);
 	test_assert(rename(from, to) == 0);
-	test_assert(b.v[0].flags == 0);
-	test_assert(maildir_box_change_flags(&b, 0, &seen) == 0);
-	test_assert(b.v[0].flags == (MAILDIR_F_FLAGGED | MAILDIR_F_REPLIED | MAILDIR_F_SEEN));
-	test_assert(strstr(b.v[0].name, ":2,FRS") != NULL && !b.v[0].in_new);
-	test_assert(maildir_box_change_flags(&b, 0, &unflag) == 0);
-	test_assert(strstr(b.v[0].name, ":2,RS") != NULL);
-	maildir_box_close(&b);
+	test_assert(maildir_box_msg(b, 0)->flags == 0);
+	test_assert(maildir_box_change_flags(b, 0, &seen) == 0);
+	test_assert(maildir_box_msg(b, 0)->flags == (MAILDIR_F_FLAGGED | MAILDIR_F_REPLIED | MAILDIR_F_SEEN));
+	test_assert(strstr(maildir_box_msg(b, 0)->name, ":2,FRS") != NULL && !maildir_box_msg(b, 0)->in_new);
+	test_assert(maildir_box_change_flags(b, 0, &unflag) == 0);
+	test_assert(strstr(maildir_box_msg(b, 0)->name, ":2,RS") != NULL);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_courier(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 	struct maildir_uidlist u = { 0 };
 
 	test_begin("courierimapuiddb UIDs are kept");
@@ -239,22 +251,22 @@ static void test_courier(void)
 	put("", "courierimapuiddb", "1 1234567890 5\n2 1234567880.12345_0.host\n"
 	    "4 1234567890.12399_0.host\n");
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(b.uidvalidity == 1234567890);
-	test_assert(b.n == 3);
-	if (b.n == 3) {
-		test_assert(b.v[0].uid == 2 && b.v[1].uid == 4 && b.v[2].uid == 5);
-		test_assert(b.v[0].flags == MAILDIR_F_SEEN);
+	test_assert(maildir_box_uidvalidity(b) == 1234567890);
+	test_assert(maildir_box_count(b) == 3);
+	if (maildir_box_count(b) == 3) {
+		test_assert(maildir_box_msg(b, 0)->uid == 2 && maildir_box_msg(b, 1)->uid == 4 && maildir_box_msg(b, 2)->uid == 5);
+		test_assert(maildir_box_msg(b, 0)->flags == MAILDIR_F_SEEN);
 	}
 	test_assert(maildir_uidlist_read(root, &u) == 0);
 	test_assert(u.version == 3 && u.uidvalidity == 1234567890 && u.n == 3);
 	maildir_uidlist_free(&u);
-	maildir_box_close(&b);
+	maildir_box_close(b);
 	test_end();
 }
 
 static void test_corrupt_uidlist(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 
 	test_begin("an unreadable uidlist is an error, never a renumbering");
 	fresh_maildir();
@@ -268,7 +280,7 @@ static void test_corrupt_uidlist(void)
 
 static void test_dovecot_sizes(void)
 {
-	struct maildir_box b;
+	struct maildir_box *b;
 
 	test_begin("sizes from uidlist keys, else from the file");
 	fresh_maildir();
@@ -277,17 +289,227 @@ static void test_dovecot_sizes(void)
 	put("", "dovecot-uidlist", "3 V1275660208 N25022 G3085f01b7f11094c501100008c4a11c1\n"
 	    "25017 W2481 :1276533073.M242911P3632.kurkku:2,F\n");
 	test_assert(maildir_box_open(&b, root) == 0);
-	test_assert(b.n == 2);
-	if (b.n == 2) {
-		test_assert(b.v[0].uid == 25017 && b.v[0].vsize == 2481);
-		test_assert(b.v[0].flags == MAILDIR_F_FLAGGED);
-		test_assert(b.v[1].uid == 25022);
-		test_assert(b.v[1].size == MAILDIR_SIZE_UNKNOWN);
-		test_assert(maildir_box_sizes(&b, &b.v[1]) == 0);
-		test_assert(b.v[1].size == 5 && b.v[1].vsize == 6);
+	test_assert(maildir_box_count(b) == 2);
+	if (maildir_box_count(b) == 2) {
+		test_assert(maildir_box_msg(b, 0)->uid == 25017 && maildir_box_msg(b, 0)->vsize == 2481);
+		test_assert(maildir_box_msg(b, 0)->flags == MAILDIR_F_FLAGGED);
+		test_assert(maildir_box_msg(b, 1)->uid == 25022);
+		test_assert(maildir_box_msg(b, 1)->size == MAILDIR_SIZE_UNKNOWN);
+		test_assert(maildir_box_sizes(b, 1) == 0);
+		test_assert(maildir_box_msg(b, 1)->size == 5 && maildir_box_msg(b, 1)->vsize == 6);
 	}
-	test_assert(b.nextuid == 25023 && b.uidvalidity == 1275660208);
-	maildir_box_close(&b);
+	test_assert(maildir_box_nextuid(b) == 25023 && maildir_box_uidvalidity(b) == 1275660208);
+	maildir_box_close(b);
+	test_end();
+}
+
+static void set_mtime(const char *sub, time_t sec)
+{
+	struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof path, "%s/%s", root, sub);
+	if (utimensat(AT_FDCWD, path, ts, 0) < 0)
+		abort();
+}
+
+static void test_same_tick_delivery(void)
+{
+	struct maildir_box *b;
+	time_t t = time(NULL) - 1;
+
+	test_begin("a delivery in the tick of the view's readdir is seen later");
+	fresh_maildir();
+	deliver("x\n");
+	set_mtime("new", t);
+	set_mtime("cur", t - 100);
+	test_assert(maildir_box_open(&b, root) == 0 && maildir_box_count(b) == 1);
+	/* A delivery the file system stamps with the same mtime (a coarse clock). */
+	deliver("y\n");
+	set_mtime("new", t);
+	/* Once the mtime is old, it still equals what the view saw: only the view's
+	 * memory that its readdir was dirty makes it look again. */
+	while (time(NULL) < t + 3) {
+		struct timespec pause = { 0, 100000000 };
+		nanosleep(&pause, NULL);
+	}
+	test_assert(maildir_box_sync(b, NULL) == 0);
+	test_assert(maildir_box_count(b) == 2);
+	maildir_box_close(b);
+	/* And a new view, which trusts the uidlist's mtime record, sees it too. */
+	test_assert(maildir_box_open(&b, root) == 0 && maildir_box_count(b) == 2);
+	maildir_box_close(b);
+	test_end();
+}
+
+static void test_no_cache_after_lock_wait(void)
+{
+	struct maildir_lock lock = { { 0 } };
+	struct maildir_uidlist u = { 0 };
+	char path[PATH_MAX * 2];
+	pid_t pid;
+	int st;
+
+	test_begin("the mtime record is judged by the sync's start, not a lock wait");
+	fresh_maildir();
+	deliver("x\n");
+	snprintf(path, sizeof path, "%s/dovecot-uidlist", root);
+	test_assert(maildir_lock_take(&lock, path, 5) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct maildir_box *b;
+		/* Dirty when it starts; the lock is free only 3 s later. */
+		_exit(maildir_box_open(&b, root) == 0 ? 0 : 1);
+	}
+	sleep(3);
+	maildir_lock_release(&lock);
+	test_assert(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	test_assert(maildir_uidlist_read(root, &u) == 0);
+	test_assert(u.hdr_extra == NULL || strchr(u.hdr_extra, 'Z') == NULL);
+	maildir_uidlist_free(&u);
+	test_end();
+}
+
+static void test_uid_horizon(void)
+{
+	struct maildir_box *b;
+	struct maildir_changes c;
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+
+	test_begin("a message reported gone never comes back below the horizon");
+	fresh_maildir();
+	for (int i = 0; i < 3; i++)
+		deliver("x\n");
+	test_assert(maildir_box_open(&b, root) == 0 && maildir_box_count(b) == 3);
+	snprintf(from, sizeof from, "%s/new/%s", root, maildir_box_msg(b, 1)->name);
+	snprintf(to, sizeof to, "%s/%s", root, "hidden");
+	test_assert(rename(from, to) == 0);
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.n_expunged == 1 && c.expunged[0] == 2 && maildir_box_count(b) == 2);
+	maildir_changes_free(&c);
+	test_assert(rename(to, from) == 0);
+	deliver("y\n");
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(maildir_box_count(b) == 3 && c.first_new == 2);
+	test_assert(maildir_box_msg(b, 1)->uid == 3 && maildir_box_msg(b, 2)->uid == 4);
+	maildir_changes_free(&c);
+	maildir_box_close(b);
+	test_end();
+}
+
+static void test_append(void)
+{
+	struct maildir_box *b;
+	struct maildir_changes c;
+	struct maildir_tmp t;
+	struct maildir_uidlist u = { 0 };
+	uint32_t uid = 0, uid2 = 0;
+
+	test_begin("APPEND commits the file and its UID together");
+	fresh_maildir();
+	deliver("x\n");
+	test_assert(maildir_box_open(&b, root) == 0);
+	test_assert(maildir_tmp_open(&t, root) == 0 && maildir_tmp_write(&t, "a\n", 2) == 0);
+	t.mtime = 1000000000;
+	test_assert(maildir_box_append(b, &t, 0, 0, &uid) == 0 && uid == 2);
+	test_assert(maildir_tmp_open(&t, root) == 0 && maildir_tmp_write(&t, "b\n", 2) == 0);
+	test_assert(maildir_box_append(b, &t, MAILDIR_F_SEEN, 0, &uid2) == 0 && uid2 == 3);
+	test_assert(maildir_uidlist_read(root, &u) == 0 && u.n >= 3 &&
+		    u.v[u.n - 1].uid == 3 && u.v[u.n - 2].uid == 2);
+	maildir_uidlist_free(&u);
+	/* A delivery by someone else after the appends gets a later UID. */
+	deliver("y\n");
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.first_new == 1 && maildir_box_count(b) == 4);
+	test_assert(maildir_box_msg(b, 1)->uid == 2 && maildir_box_msg(b, 1)->in_new);
+	test_assert(maildir_box_msg(b, 2)->flags == MAILDIR_F_SEEN);
+	test_assert(maildir_box_msg(b, 3)->uid == 4);
+	test_assert(maildir_box_internaldate(b, 1) == 0 &&
+		    maildir_box_msg(b, 1)->internaldate == 1000000000);
+	maildir_changes_free(&c);
+	maildir_box_close(b);
+	test_end();
+}
+
+static void test_copy_move(void)
+{
+	struct maildir_box *src, *dst;
+	struct maildir_changes c;
+	char sub[PATH_MAX * 2];
+	uint32_t uids[3];
+	size_t idx[3] = { 0, 2, 1 };
+	const struct maildir_msg *m;
+	int fd;
+
+	test_begin("COPY and MOVE: links, flags, keywords by name, UIDs in order");
+	fresh_maildir();
+	for (int i = 0; i < 3; i++)
+		deliver(i == 0 ? "first\n" : "other\n");
+	test_assert(maildir_folder_create(root, "Sub") == 0);
+	test_assert(maildir_folder_path(root, "Sub", sub, sizeof sub) > 0);
+	test_assert(maildir_box_open(&src, root) == 0 && maildir_box_count(src) == 3);
+	test_assert(maildir_box_open(&dst, sub) == 0);
+	/* dst knows another keyword first, so letters differ between the folders. */
+	test_assert(maildir_box_keyword(dst, "Other") == 0);
+	test_assert(maildir_box_keyword(src, "Work") == 0);
+	test_assert(maildir_box_set_flags(src, 0, MAILDIR_F_FLAGGED, MAILDIR_KW('a')) == 0);
+	test_assert(maildir_box_copy(src, idx, 3, dst, uids) == 0);
+	test_assert(uids[0] == 1 && uids[1] == 2 && uids[2] == 3);
+	test_assert(maildir_box_sync(dst, NULL) == 0 && maildir_box_count(dst) == 3);
+	m = maildir_box_msg(dst, 0);
+	test_assert(m->uid == 1 && m->flags == MAILDIR_F_FLAGGED && m->keywords == MAILDIR_KW('b'));
+	test_assert_str(maildir_box_keywords(dst)->name[1], "Work");
+	test_assert(maildir_box_msg(dst, 1)->in_new);
+	fd = maildir_box_open_msg(dst, 0);
+	if (fd >= 0) {
+		char buf[16] = "";
+		test_assert(read(fd, buf, sizeof buf - 1) == 6 && strcmp(buf, "first\n") == 0);
+		close(fd);
+	}
+	test_assert(maildir_box_sync(src, NULL) == 0 && maildir_box_count(src) == 3);
+	/* MOVE: gone from src (reported expunged there), in dst with the next UIDs. */
+	test_assert(maildir_box_move(src, idx, 2, dst, uids) == 0);
+	test_assert(uids[0] == 4 && uids[1] == 5);
+	test_assert(maildir_box_sync(src, &c) == 0);
+	test_assert(c.n_expunged == 2 && c.expunged[0] == 1 && c.expunged[1] == 3);
+	test_assert(maildir_box_count(src) == 1);
+	maildir_changes_free(&c);
+	test_assert(maildir_box_sync(dst, &c) == 0 && maildir_box_count(dst) == 5);
+	test_assert(c.first_new == 3);
+	maildir_changes_free(&c);
+	maildir_box_close(src);
+	maildir_box_close(dst);
+	test_end();
+}
+
+static void test_renamed_once(void)
+{
+	struct maildir_box *b;
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+	unsigned long before;
+	size_t n = 40;
+
+	test_begin("after many foreign renames, one scan finds them all");
+	fresh_maildir();
+	for (size_t i = 0; i < n; i++)
+		deliver("x\n");
+	test_assert(maildir_box_open(&b, root) == 0 && maildir_box_count(b) == n);
+	/* Another client marks everything seen. */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(from, sizeof from, "%s/new/%s", root, maildir_box_msg(b, i)->name);
+		snprintf(to, sizeof to, "%s/cur/%s:2,S", root, maildir_box_msg(b, i)->name);
+		test_assert(rename(from, to) == 0);
+	}
+	before = maildir_box_readdirs(b);
+	for (size_t i = 0; i < n; i++)
+		test_assert(maildir_box_set_flags(b, i, MAILDIR_F_SEEN | MAILDIR_F_REPLIED, 0) == 0);
+	/* One refresh (two scans at most), not one search per message. */
+	test_assert(maildir_box_readdirs(b) - before <= 2);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(to, sizeof to, "%s/cur/%s", root, maildir_box_msg(b, i)->name);
+		test_assert(access(to, F_OK) == 0 && strstr(to, ":2,RS") != NULL);
+	}
+	maildir_box_close(b);
 	test_end();
 }
 
@@ -296,7 +518,9 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_empty, test_delivery_order, test_unchanged_no_readdir,
 		test_expunge_and_new, test_flags_keywords, test_change_flags, test_courier,
-		test_corrupt_uidlist, test_dovecot_sizes, NULL
+		test_corrupt_uidlist, test_dovecot_sizes, test_same_tick_delivery,
+		test_no_cache_after_lock_wait, test_uid_horizon, test_append, test_copy_move,
+		test_renamed_once, NULL
 	};
 	int r = test_run(tests);
 	char cmd[PATH_MAX + 16];
