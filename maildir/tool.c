@@ -28,6 +28,7 @@ static void usage(void)
 	      "       maildir list MAILDIR\n"
 	      "       maildir uids MAILDIR [FOLDER]\n"
 	      "       maildir flag MAILDIR [--folder FOLDER] UID [+|-]FLAG...\n"
+	      "       maildir copy|move MAILDIR [--folder FOLDER] UID... TO-FOLDER\n"
 	      "       maildir check MAILDIR [--repair]\n", stderr);
 }
 
@@ -214,6 +215,79 @@ static int cmd_flag(int argc, char **argv)
 	return ret;
 }
 
+/* copy and move: the UIDs of FOLDER given to TO-FOLDER, printed as "uid newuid" lines
+ * (what IMAP's COPYUID says). */
+static int transfer(int argc, char **argv, int move)
+{
+	struct maildir_box *src = NULL, *dst = NULL;
+	const char *folder = NULL;
+	size_t *idx = NULL, n = 0;
+	uint32_t *uids = NULL;
+	int ret, a = 1, last;
+
+	if (argc >= 3 && strcmp(argv[1], "--folder") == 0) {
+		folder = argv[2];
+		a = 3;
+	}
+	if (argc < a + 2)
+		return EX_USAGE;
+	last = argc - 1;
+	ret = open_box(&src, argv[0], folder);
+	if (ret != EX_OK)
+		return ret;
+	ret = open_box(&dst, argv[0], argv[last]);
+	if (ret != EX_OK)
+		goto out;
+	idx = calloc((size_t)(last - a) + 1, sizeof *idx);
+	uids = calloc((size_t)(last - a) + 1, sizeof *uids);
+	if (idx == NULL || uids == NULL) {
+		ret = EX_SOFTWARE;
+		goto out;
+	}
+	for (int k = a; k < last; k++) {
+		uint64_t uid;
+		long i;
+		if (str_to_u64z(argv[k], UINT32_MAX, &uid) < 0 || uid == 0) {
+			log_warn("bad UID %s", argv[k]);
+			ret = EX_USAGE;
+			goto out;
+		}
+		i = maildir_box_find(src, (uint32_t)uid);
+		if (i < 0) {
+			log_warn("no message with UID %s", argv[k]);
+			ret = EX_DATAERR;
+			goto out;
+		}
+		idx[n++] = (size_t)i;
+	}
+	if ((move ? maildir_box_move : maildir_box_copy)(src, idx, n, dst, uids) < 0) {
+		log_warn("%s: %s", move ? "move" : "copy", strerror(errno));
+		ret = errno == ESTALE || errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_IOERR;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (uids[k] != 0)
+			printf("%lu %lu\n", (unsigned long)maildir_box_msg(src, idx[k])->uid,
+			       (unsigned long)uids[k]);
+	ret = fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+out:
+	free(idx);
+	free(uids);
+	maildir_box_close(src);
+	maildir_box_close(dst);
+	return ret;
+}
+
+static int cmd_copy(int argc, char **argv)
+{
+	return transfer(argc, argv, 0);
+}
+
+static int cmd_move(int argc, char **argv)
+{
+	return transfer(argc, argv, 1);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -223,6 +297,8 @@ static const struct {
 	{ "list", tool_list },
 	{ "uids", cmd_uids },
 	{ "flag", cmd_flag },
+	{ "copy", cmd_copy },
+	{ "move", cmd_move },
 	{ "check", tool_check },
 };
 

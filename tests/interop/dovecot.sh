@@ -354,4 +354,39 @@ ours "$B" >"$tmp/b-ours4"
 echo "fetch INBOX" | dv "$B" >"$tmp/b-dv4"
 same "b: Dovecot sees our flag changes on its messages" "$tmp/b-ours4" "$tmp/b-dv4"
 
+# ---------------------------------------------------------------------------------
+# (c) COPY and MOVE by this project, read by Dovecot with the same UIDs.
+# ---------------------------------------------------------------------------------
+echo "fetch Sent" | dv "$B" >"$tmp/c-dv-before"
+next=$(field "$tmp/c-dv-before" 2)
+tool copy "$B" 2 5 8 Sent >"$tmp/c-copy"
+if [ "$(cut -d' ' -f2 "$tmp/c-copy" | tr '\n' ' ')" = "$next $((next + 1)) $((next + 2)) " ]; then
+	ok "c: maildir copy gives Sent's next UIDs ($next..$((next + 2))), in order"
+else
+	bad "c: maildir copy gives Sent's next UIDs from $next"; sed 's/^/    /' "$tmp/c-copy"
+fi
+ours "$B" Sent >"$tmp/c-ours"
+echo "fetch Sent" | dv "$B" >"$tmp/c-dv"
+same "c: Dovecot reads our copies in Sent: same UIDs, flags, keywords by name" \
+	"$tmp/c-ours" "$tmp/c-dv"
+tool create "$B" Moved
+echo "fetch Moved" | dv "$B" >"$tmp/c-dv-moved0"
+tool move "$B" 11 2 Moved >"$tmp/c-move"
+if [ "$(cut -d' ' -f2 "$tmp/c-move" | tr '\n' ' ')" = "1 2 " ]; then
+	ok "c: maildir move gives UIDs 1 2 in a new folder"
+else
+	bad "c: maildir move gives UIDs 1 2 in a new folder"; sed 's/^/    /' "$tmp/c-move"
+fi
+ours "$B" Moved >"$tmp/c-ours-moved"
+echo "fetch Moved" | dv "$B" >"$tmp/c-dv-moved"
+same "c: Dovecot reads the moved messages with our UIDs" "$tmp/c-ours-moved" "$tmp/c-dv-moved"
+ours "$B" >"$tmp/c-ours-inbox"
+echo "fetch INBOX" | dv "$B" >"$tmp/c-dv-inbox"
+same "c: after the move both agree on INBOX" "$tmp/c-ours-inbox" "$tmp/c-dv-inbox"
+if grep -v '^#' "$tmp/c-dv-inbox" | cut -f1 | grep -qx -e 2 -e 11; then
+	bad "c: moved UIDs 2 and 11 are gone from INBOX"
+else
+	ok "c: moved UIDs 2 and 11 are gone from INBOX"
+fi
+
 interop_summary dovecot
