@@ -1447,8 +1447,10 @@ static void unplace(struct maildir_box *dst, const struct placed *p)
 		(void)unlink(path);
 }
 
+/* copied_r (a move only): 1 where a message was copied, not renamed, so that its
+ * original is still in src. */
 static int transfer(struct maildir_box *src, const size_t *idx, size_t n,
-		    struct maildir_box *dst, uint32_t *uids_r, int move)
+		    struct maildir_box *dst, uint32_t *uids_r, int move, unsigned char *copied_r)
 {
 	struct maildir_lock lock = { { 0 } };
 	struct maildir_uidlist u = { 0 };
@@ -1505,9 +1507,12 @@ static int transfer(struct maildir_box *src, const size_t *idx, size_t n,
 		goto undo;
 	if (nrec > 0 && maildir_uidlist_append(dst->dir, recs, nrec) < 0)
 		goto undo;
-	for (size_t j = 0, r = 0; j < n; j++)
+	for (size_t j = 0, r = 0; j < n; j++) {
 		if (placed[j].name[0] != '\0')
 			uids_r[j] = recs[r++].uid;
+		if (copied_r != NULL)
+			copied_r[j] = placed[j].name[0] != '\0' && !placed[j].moved;
+	}
 	ret = 0;
 	goto out;
 undo:
@@ -1532,24 +1537,26 @@ out:
 int maildir_box_copy(struct maildir_box *src, const size_t *idx, size_t n,
 		     struct maildir_box *dst, uint32_t *uids_r)
 {
-	return transfer(src, idx, n, dst, uids_r, 0);
+	return transfer(src, idx, n, dst, uids_r, 0, NULL);
 }
 
 int maildir_box_move(struct maildir_box *src, const size_t *idx, size_t n,
 		     struct maildir_box *dst, uint32_t *uids_r)
 {
-	/* A message placed by a byte copy (another file system) still has its original:
-	 * that one goes once the copy has its UID. */
-	if (transfer(src, idx, n, dst, uids_r, 1) < 0)
+	unsigned char *copied = calloc(n + 1, 1);
+	int ret = -1;
+
+	if (copied == NULL)
 		return -1;
-	for (size_t j = 0; j < n; j++) {
-		struct maildir_msg *m = &src->v[idx[j]];
-		char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
-		if (uids_r[j] == 0)
-			continue;
-		if (maildir_msg_path(src->dir, m->in_new, m->name, path, sizeof path) == 0 &&
-		    access(path, F_OK) == 0 && maildir_box_expunge(src, idx[j]) < 0)
-			return -1;
-	}
-	return 0;
+	/* A message placed by a byte copy (another file system) still has its original:
+	 * that one goes once the copy has its UID, so it is never in neither folder. */
+	if (transfer(src, idx, n, dst, uids_r, 1, copied) < 0)
+		goto out;
+	for (size_t j = 0; j < n; j++)
+		if (copied[j] && maildir_box_expunge(src, idx[j]) < 0)
+			goto out;
+	ret = 0;
+out:
+	free(copied);
+	return ret;
 }
