@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 20
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing -fstack-protector-strong \
-	-Ilib -Imaildir
+	-Ilib -Imaildir -Iimapd
 LDLIBS   += -lcrypt
 ifeq ($(LIBBSD),1)
 override CFLAGS += -DHAVE_LIBBSD
@@ -43,6 +43,9 @@ PROGS    := maildir $(foreach d,$(DAEMONS),$(call progname,$(d)))
 
 LIBUTIL  := $(B)/libutil.a
 LIBMD    := $(B)/libmaildir.a
+# imapd's modules but main.c, as a library for its unit tests and fuzz targets.
+IMAP_SRC := $(filter-out imapd/main.c,$(wildcard imapd/*.c))
+LIBIMAP  := $(if $(IMAP_SRC),$(B)/libimap.a)
 obj       = $(patsubst %.c,$(B)/%.o,$(1))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -65,6 +68,12 @@ $(LIBMD): $(call obj,$(MD_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+ifneq ($(IMAP_SRC),)
+$(LIBIMAP): $(call obj,$(IMAP_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+endif
+
 $(BINDIR)/maildir: $(call obj,$(TOOL_SRC)) $(LIBMD) $(LIBUTIL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -77,9 +86,9 @@ $(BINDIR)/$(call progname,$(1)): $(call obj,$(wildcard $(1)/*.c)) $(LIBMD) $(LIB
 endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon,$(d))))
 
-$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBMD) $(LIBUTIL)
+$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBIMAP) $(LIBMD) $(LIBUTIL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBMD) $(LIBUTIL) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBIMAP) $(LIBMD) $(LIBUTIL) $(LDLIBS)
 
 $(B)/tests/%: tests/stress/%.c $(LIBMD) $(LIBUTIL)
 	@mkdir -p $(dir $@)
@@ -105,9 +114,11 @@ fuzz:
 		n=$$(basename $$f .c); \
 		$(MAKE) --no-print-directory BUILD=build-fuzz/obj BINDIR=build-fuzz/bin \
 			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-			build-fuzz/obj/libutil.a build-fuzz/obj/libmaildir.a || exit 1; \
-		$(CC) -O1 -g -fsanitize=fuzzer,address,undefined -Ilib -Imaildir -D_POSIX_C_SOURCE=200809L \
-			-D_XOPEN_SOURCE=700 -o build-fuzz/$$n $$f build-fuzz/obj/libmaildir.a \
+			build-fuzz/obj/libutil.a build-fuzz/obj/libmaildir.a \
+			$(if $(IMAP_SRC),build-fuzz/obj/libimap.a) || exit 1; \
+		$(CC) -O1 -g -fsanitize=fuzzer,address,undefined -Ilib -Imaildir -Iimapd \
+			-D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -o build-fuzz/$$n $$f \
+			$(if $(IMAP_SRC),build-fuzz/obj/libimap.a) build-fuzz/obj/libmaildir.a \
 			build-fuzz/obj/libutil.a -lcrypt || exit 1; \
 		mkdir -p build-fuzz/corpus-$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
