@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,32 +83,55 @@ int io_wait(int fd, short events, int timeout_ms)
 
 int io_write_all(int fd, const void *p, size_t n, int timeout_ms)
 {
-	const char *s = p;
-	int blocking = 1;
+	long long deadline = io_deadline(timeout_ms);
 
-	if (timeout_ms >= 0) {
+	return io_write_until(fd, p, n, &deadline, IO_MIN_DATA_RATE, timeout_ms);
+}
+
+int io_write_until(int fd, const void *p, size_t n, long long *deadline, unsigned min_rate,
+		   int max_ahead_ms)
+{
+	const char *s = p;
+	int blocking = 1, sock = 0;
+	unsigned long long credit = 0;	/* bytes taken not yet turned into time */
+
+	if (*deadline >= 0) {
 		int fl = fcntl(fd, F_GETFL);
+		struct stat st;
 
 		if (fl == -1)
 			return -1;
 		blocking = !(fl & O_NONBLOCK);
+#ifdef MSG_DONTWAIT
+		/* A socket (tcpserver, inetd, systemd) can be written without blocking
+		 * per call, leaving the descriptor's flags to the parent it is shared with;
+		 * a blocking write could wait past the deadline for a slow reader. */
+		sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+#else
+		(void)st;
+#endif
 	}
 	while (n > 0) {
 		size_t chunk = n;
 		ssize_t w;
 
-		if (timeout_ms >= 0 && blocking) {
-			if (io_wait(fd, POLLOUT, timeout_ms) == -1)
+		if (*deadline >= 0 && blocking && !sock) {
+			if (wait_until(fd, POLLOUT, *deadline) == -1)
 				return -1;
 			if (chunk > IO_WRITE_CHUNK)
 				chunk = IO_WRITE_CHUNK;
 		}
-		w = write(fd, s, chunk);
+#ifdef MSG_DONTWAIT
+		if (sock)
+			w = send(fd, s, chunk, MSG_DONTWAIT);
+		else
+#endif
+			w = write(fd, s, chunk);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (io_wait(fd, POLLOUT, timeout_ms) == -1)
+				if (wait_until(fd, POLLOUT, *deadline) == -1)
 					return -1;
 				continue;
 			}
@@ -119,6 +143,18 @@ int io_write_all(int fd, const void *p, size_t n, int timeout_ms)
 		}
 		s += w;
 		n -= (size_t)w;
+		/* The deadline moves only with what the client really took: a reader that
+		 * keeps up with min_rate never runs out of time, a trickle always does.
+		 * Never more than max_ahead_ms ahead: what fills the kernel's buffers at
+		 * first, which no client has read yet, buys no time beyond that. */
+		if (*deadline >= 0 && min_rate > 0) {
+			long long cap = io_now_ms() + max_ahead_ms;
+			credit += (unsigned long long)w * 1000;
+			*deadline += (long long)(credit / min_rate);
+			credit %= min_rate;
+			if (*deadline > cap)
+				*deadline = cap;
+		}
 	}
 	return 0;
 }

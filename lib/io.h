@@ -10,12 +10,25 @@
 
 struct buf;
 
-/* Write all n bytes, retrying on EINTR/EAGAIN (waiting up to timeout_ms for each
- * chunk to be accepted; -1 waits for ever). 0, or -1 with errno (ETIMEDOUT on deadline,
- * EPIPE when the reader is gone: callers ignore SIGPIPE, as the library never touches
- * signal dispositions). On a blocking fd with a deadline, writes go in PIPE_BUF pieces
- * after POLLOUT so that no single write(2) can block past it. */
+/* The slowest reader a write waits for, in bytes per second (Postfix's
+ * smtpd_min_data_rate default): each byte the reader takes moves the deadline on by
+ * 1/IO_MIN_DATA_RATE s, so a slow but real link gets its data and a client that takes
+ * a byte a second cannot hold a session for hours. */
+#define IO_MIN_DATA_RATE 500
+
+/* Write all n bytes, retrying on EINTR/EAGAIN, within timeout_ms (-1 waits for ever)
+ * moved on by what the reader takes at IO_MIN_DATA_RATE. 0, or -1 with errno
+ * (ETIMEDOUT on deadline, EPIPE when the reader is gone: callers ignore SIGPIPE, as the
+ * library never touches signal dispositions). On a blocking fd with a deadline, writes
+ * go in PIPE_BUF pieces after POLLOUT so that no single write(2) can block past it. */
 int io_write_all(int fd, const void *p, size_t n, int timeout_ms);
+/* The same with an absolute deadline (io_deadline(); -1: none) that the call moves on
+ * by 1000 / min_rate ms per byte written (min_rate 0: never), but never to more than
+ * max_ahead_ms from now: for a deadline that spans several writes (a whole response).
+ * A reader slower than min_rate runs out of time after about
+ * max_ahead_ms / (1 - its rate / min_rate). */
+int io_write_until(int fd, const void *p, size_t n, long long *deadline, unsigned min_rate,
+		   int max_ahead_ms);
 /* Read up to n bytes, waiting at most timeout_ms (-1: for ever) for the first one.
  * Returns the count, 0 at end of file, -1 with errno (ETIMEDOUT on deadline). */
 ssize_t io_read_timeout(int fd, void *p, size_t n, int timeout_ms);

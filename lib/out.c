@@ -19,6 +19,21 @@ void out_init(struct out *o, int fd, int timeout_ms)
 	o->timeout_ms = timeout_ms;
 	o->error = 0;
 	o->len = 0;
+	o->deadline = 0;
+}
+
+void out_start(struct out *o)
+{
+	o->deadline = io_deadline(o->timeout_ms);
+}
+
+/* Write through to the fd under the response's deadline, or one of its own. */
+static int out_send(struct out *o, const void *p, size_t n)
+{
+	long long own = io_deadline(o->timeout_ms);
+
+	return io_write_until(o->fd, p, n, o->deadline != 0 ? &o->deadline : &own,
+			      IO_MIN_DATA_RATE, o->timeout_ms);
 }
 
 static int out_fail(struct out *o, int err)
@@ -37,7 +52,7 @@ int out_flush(struct out *o)
 	}
 	if (o->len == 0)
 		return 0;
-	if (io_write_all(o->fd, o->buf, o->len, o->timeout_ms) == -1)
+	if (out_send(o, o->buf, o->len) == -1)
 		return out_fail(o, errno);
 	o->len = 0;
 	return 0;
@@ -63,7 +78,7 @@ int out_write(struct out *o, const void *p, size_t n)
 		return 0;
 	}
 	/* Message bodies: no point copying them through the buffer. */
-	if (io_write_all(o->fd, p, n, o->timeout_ms) == -1)
+	if (out_send(o, p, n) == -1)
 		return out_fail(o, errno);
 	return 0;
 }

@@ -106,8 +106,13 @@ int pop3_read_line(struct pop3 *s, char *buf, size_t max, size_t *len_r)
 
 	if (out_flush(&s->out) < 0)
 		return -1;
-	if (!s->bytewise)
-		return line_read(&s->in, buf, max, len_r);
+	/* The reply to what is read now has one deadline that only the bytes the client
+	 * takes move on (a RETR to a client reading a byte a second ends). */
+	if (!s->bytewise) {
+		rc = line_read(&s->in, buf, max, len_r);
+		out_start(&s->out);
+		return rc;
+	}
 	deadline = io_deadline(s->idle_ms);
 	for (;;) {
 		char c;

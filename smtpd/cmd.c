@@ -379,6 +379,7 @@ int smtp_serve(struct smtp *s)
 			break;
 		s->in.timeout_ms = s->cmd_timeout_ms;
 		rc = line_read(&s->in, s->line, sizeof s->line, &len);
+		out_start(&s->out);
 		if (rc == 0) {
 			if (s->state & (SMTP_MAIL | SMTP_RCPT | SMTP_BDAT))
 				log_info("connection lost in a transaction from=<%s> peer=%s",

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +155,71 @@ static void test_deadline(void)
 	test_end();
 }
 
+/* A socket pair whose writer side buffers as little as the kernel allows. */
+static int small_pair(int sv[2])
+{
+	int one = 1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof one);
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &one, sizeof one);
+	return 0;
+}
+
+/* A child that reads chunk bytes every pause_ms until end of input. */
+static pid_t reader(int fd, int other, size_t chunk, long pause_ms)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		close(other);
+		char b[8192];
+		struct timespec ts = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
+		while (read(fd, b, chunk < sizeof b ? chunk : sizeof b) > 0)
+			nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void test_min_rate(void)
+{
+	static char big[1 << 20];
+	int sv[2];
+	long long deadline, t0;
+	pid_t pid;
+
+	test_begin("a trickling reader runs out of time; a steady one gets everything");
+	/* 16 bytes every 20 ms is 800 B/s, far below 100 kB/s: the deadline 300 ms
+	 * away moves on by less than the time that passes. */
+	test_assert(small_pair(sv) == 0);
+	pid = reader(sv[1], sv[0], 16, 20);
+	t0 = io_now_ms();
+	deadline = t0 + 300;
+	errno = 0;
+	test_assert(io_write_until(sv[0], big, sizeof big, &deadline, 100000, 300) == -1 &&
+		    errno == ETIMEDOUT);
+	test_assert(io_now_ms() - t0 < 5000);
+	close(sv[0]);
+	close(sv[1]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+
+	/* 8 kB every 10 ms (as much as the small buffers pass: well above 100 kB/s):
+	 * 256 KiB take longer than the first 300 ms, and still arrive. */
+	test_assert(small_pair(sv) == 0);
+	pid = reader(sv[1], sv[0], 8192, 10);
+	close(sv[1]);
+	t0 = io_now_ms();
+	deadline = t0 + 300;
+	test_assert(io_write_until(sv[0], big, sizeof big / 4, &deadline, 100000, 300) == 0);
+	test_assert(io_now_ms() - t0 > 300);
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -160,6 +227,7 @@ int main(void)
 		test_large,
 		test_sticky_epipe,
 		test_deadline,
+		test_min_rate,
 		NULL,
 	};
 
