@@ -35,6 +35,12 @@
 #define SMTP_ALIAS_DEPTH_MAX 8
 #define SMTP_ALIAS_LINE_MAX 4096
 
+/* RFC 5321 4.5.1: "<postmaster>" and postmaster@ each of our domains are always
+ * accepted. Without --users and an alias or account of that name, it goes to root
+ * (aliased to a person, as root's own mail is). */
+#define SMTP_POSTMASTER "postmaster"
+#define SMTP_POSTMASTER_SYSTEM "root"
+
 /* RFC 1870: the SIZE we advertise and enforce, by default (Postfix's default is 10 MB;
  * the message is held in memory, so the hard ceiling for --size is kept modest). */
 #define SMTP_SIZE_DEFAULT (25ULL * 1024 * 1024)

@@ -30,7 +30,7 @@ static int usage(void)
 {
 	fputs("usage: smtpd [--users FILE] [--domain D]... [--aliases FILE] [--size N]\n"
 	      "             [--lmtp] [--allow-plaintext] [--relay-via PROGRAM]\n"
-	      "             [--hostname NAME] [CHECKPW [ARGS...]]\n", stderr);
+	      "             [--hostname NAME] [--postmaster NAME] [CHECKPW [ARGS...]]\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -88,6 +88,11 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(o, "--aliases") == 0) {
 			s.opt.aliases = v;
+			i++;
+		} else if (strcmp(o, "--postmaster") == 0) {
+			if (v[0] == '\0' || strlen(v) > SMTP_LOCAL_MAX)
+				return usage();
+			s.opt.postmaster = v;
 			i++;
 		} else if (strcmp(o, "--relay-via") == 0) {
 			s.opt.relay_via = v;

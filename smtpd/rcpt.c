@@ -116,6 +116,37 @@ static int users_line(char *line, void *arg)
 	return 1;
 }
 
+struct first_user {
+	char *name;
+	size_t size;
+};
+
+static int first_user_line(char *line, void *arg)
+{
+	struct first_user *f = arg;
+	struct pwent e;
+	const char *why = NULL;
+
+	memset(&e, 0, sizeof e);
+	if (pwfile_parse_line(line, &e, &why) != 0)
+		return 0;
+	return str_lcpy(f->name, e.user, f->size) < f->size ? 1 : 0;
+}
+
+/* Where postmaster goes when no alias or user has that name: --postmaster, else the
+ * first user of the users file (the admin who wrote it, on a small site), else root
+ * (whose mail the system's aliases send to a person). 0, or -1 when there is none. */
+static int postmaster_default(struct smtp *s, char *name, size_t size)
+{
+	struct first_user f = { name, size };
+
+	if (s->opt.postmaster != NULL)
+		return str_lcpy(name, s->opt.postmaster, size) < size ? 0 : -1;
+	if (s->opt.users == NULL)
+		return str_lcpy(name, SMTP_POSTMASTER_SYSTEM, size) < size ? 0 : -1;
+	return each_line(s->opt.users, PWFILE_LINE_MAX, first_user_line, &f) == 1 ? 0 : -1;
+}
+
 /* 1 found, 0 unknown, -1 with errno. */
 static int user_lookup(struct smtp *s, const char *name, struct smtp_user *u)
 {
@@ -324,6 +355,19 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 	if (rc < 0) {
 		log_warn("users %s: %s", s->opt.users != NULL ? s->opt.users : "(system)",
 			 strerror(errno));
+		return RES_TEMP;
+	}
+	if (rc == 0 && strcmp(base, SMTP_POSTMASTER) == 0) {
+		/* RFC 5321 4.5.1: postmaster must always be accepted. */
+		char pm[SMTP_LOCAL_MAX + 1];
+
+		if (postmaster_default(s, pm, sizeof pm) == 0 &&
+		    strcasecmp(pm, SMTP_POSTMASTER) != 0) {
+			rc = resolve_local(r, pm, depth + 1);
+			if (rc != RES_UNKNOWN)
+				return rc;
+		}
+		log_warn("postmaster has no mailbox: alias it, or see --postmaster");
 		return RES_TEMP;
 	}
 	if (rc == 0)

@@ -36,6 +36,7 @@ struct smtp_opts {
 	int lmtp;			/* --lmtp */
 	int allow_plaintext;		/* --allow-plaintext */
 	const char *relay_via;		/* --relay-via PROGRAM */
+	const char *postmaster;		/* --postmaster NAME; NULL: smtpd(8)'s default */
 	char **checkpw_argv;		/* CHECKPW ARGS... POSTAUTH, NULL-ended; NULL: no AUTH */
 };
 
