@@ -69,7 +69,11 @@ static int login(struct smtp *s, const char *user, const char *pass)
 		log_info("login failed user=%.64s peer=%s", user, s->peer);
 		smtp_reply(s, 535, "5.7.8 Authentication credentials invalid");
 		if (++s->auth_fails >= SMTP_AUTH_FAILS_MAX) {
+			/* RFC 5321 3.8: a server that closes on its own says 421 first, so
+			 * the client knows it was not a dropped connection. */
 			log_info("too many failed logins, closing peer=%s", s->peer);
+			smtp_reply(s, 421, "4.7.0 %s Too many failed authentication attempts, "
+				   "closing connection", s->host);
 			s->done = 1;
 		}
 		return 1;
