@@ -245,7 +245,23 @@ struct resolve {
 	struct smtp *s;
 	size_t rcpt;
 	int added;
+	const char *domain;	/* of the address being resolved, as configured */
 };
+
+/* Our spelling of a local domain d (one of --domain, the host name or localhost), or
+ * the first of them for "" (<postmaster>): the domain of Delivered-To. */
+static const char *our_domain(const struct smtp *s, const char *d)
+{
+	size_t i;
+
+	if (s->opt.domains == NULL)
+		return strcasecmp(d, "localhost") == 0 ? "localhost" : s->host;
+	for (i = 0; s->opt.domains[i] != NULL; i++) {
+		if (strcasecmp(d, s->opt.domains[i]) == 0)
+			return s->opt.domains[i];
+	}
+	return s->opt.domains[0];
+}
 
 static int resolve_local(struct resolve *r, const char *name, int depth);
 
@@ -258,11 +274,17 @@ static int resolve_target(struct resolve *r, const char *t, int depth)
 	if (at == NULL)
 		return resolve_local(r, t, depth);
 	if (smtp_domain_is_local(r->s, at + 1)) {
+		const char *was = r->domain;
+		int rc;
+
 		if ((size_t)(at - t) > SMTP_LOCAL_MAX)
 			return RES_UNKNOWN;
 		memcpy(local, t, (size_t)(at - t));
 		local[at - t] = '\0';
-		return resolve_local(r, local, depth);
+		r->domain = our_domain(r->s, at + 1);
+		rc = resolve_local(r, local, depth);
+		r->domain = was;
+		return rc;
 	}
 	/* Forwarding elsewhere is relaying: only for an authenticated sender, and only
 	 * through --relay-via. */
@@ -314,6 +336,7 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 {
 	struct smtp *s = r->s;
 	char base[SMTP_LOCAL_MAX + 1], root[PATH_MAX], dir[PATH_MAX];
+	char mailbox[SMTP_PATH_MAX + 1];
 	const char *tag = NULL;
 	struct smtp_user u;
 	struct buf targets;
@@ -385,12 +408,16 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 	    maildir_folder_path(root, tag, dir, sizeof dir) >= 0 &&
 	    maildir_is_maildir(dir) == 1) {
 		/* the folder exists: deliver there */
+		rc = snprintf(mailbox, sizeof mailbox, "%s+%s@%s", base, tag, r->domain);
 	} else {
 		str_lcpy(dir, root, sizeof dir);
+		rc = snprintf(mailbox, sizeof mailbox, "%s@%s", base, r->domain);
 	}
+	if (rc < 0 || (size_t)rc >= sizeof mailbox)
+		return RES_UNKNOWN;
 	if (smtp_quota_over(root, 0))
 		return RES_QUOTA;
-	if (add_target(s, r->rcpt, 0, base, dir, root, u.uid, u.gid) < 0)
+	if (add_target(s, r->rcpt, 0, mailbox, dir, root, u.uid, u.gid) < 0)
 		return RES_TEMP;
 	r->added++;
 	return RES_OK;
@@ -399,7 +426,7 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 int smtp_rcpt_resolve(struct smtp *s, size_t index)
 {
 	const struct smtp_addr *a = &s->rcpt[index].addr;
-	struct resolve r = { s, index, 0 };
+	struct resolve r = { s, index, 0, NULL };
 	size_t before = s->ntg;
 	int rc;
 
@@ -416,6 +443,7 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 		}
 		return 0;
 	}
+	r.domain = our_domain(s, a->domain);
 	rc = resolve_local(&r, a->local, 0);
 	if (rc == RES_OK && r.added == 0)
 		rc = RES_UNKNOWN;

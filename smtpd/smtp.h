@@ -51,7 +51,8 @@ struct smtp_rcpt {
 struct smtp_target {
 	size_t rcpt;			/* index of the RCPT it came from */
 	int remote;
-	char *addr;			/* remote: the address; local: the user name */
+	char *addr;			/* remote: the address; local: the mailbox's address
+					 * after aliases, user[+folder]@domain (Delivered-To) */
 	char *dir;			/* local: the folder's Maildir directory */
 	char *root;			/* local: the user's Maildir (maildirsize lives here) */
 	uid_t uid;
