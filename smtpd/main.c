@@ -29,7 +29,7 @@
 static int usage(void)
 {
 	fputs("usage: smtpd [--users FILE] [--domain D]... [--aliases FILE] [--size N]\n"
-	      "             [--lmtp] [--allow-plaintext] [--relay-via PROGRAM]\n"
+	      "             [--lmtp] [--allow-plaintext] [--any-sender] [--relay-via PROGRAM]\n"
 	      "             [--hostname NAME] [--postmaster NAME] [CHECKPW [ARGS...]]\n", stderr);
 	return EXIT_USAGE;
 }
@@ -79,6 +79,8 @@ int main(int argc, char **argv)
 			break;
 		} else if (strcmp(o, "--lmtp") == 0) {
 			s.opt.lmtp = 1;
+		} else if (strcmp(o, "--any-sender") == 0) {
+			s.opt.any_sender = 1;
 		} else if (strcmp(o, "--allow-plaintext") == 0) {
 			s.opt.allow_plaintext = 1;
 		} else if (v == NULL) {

@@ -197,6 +197,21 @@ static int aliases_line(char *line, void *arg)
 	return 1;
 }
 
+int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets)
+{
+	struct alias_find f = { name, targets };
+	int rc;
+
+	if (s->opt.aliases == NULL)
+		return 0;
+	rc = each_line(s->opt.aliases, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
+	if (rc < 0 && errno == ENOENT)
+		return 0;
+	if (rc < 0)
+		log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
+	return rc;
+}
+
 static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
 		      const char *dir, const char *root, uid_t uid, gid_t gid)
 {
@@ -358,22 +373,18 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 		*plus = '\0';
 		tag = name + (plus - base) + 1;
 	}
-	if (s->opt.aliases != NULL) {
-		struct alias_find f = { base, &targets };
-		buf_init(&targets, SMTP_ALIAS_LINE_MAX);
-		rc = each_line(s->opt.aliases, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
-		if (rc < 0 && errno != ENOENT) {
-			log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
-			buf_free(&targets);
-			return RES_TEMP;
-		}
-		if (rc == 1) {
-			rc = resolve_alias(r, buf_str(&targets), depth);
-			buf_free(&targets);
-			return rc;
-		}
+	buf_init(&targets, SMTP_ALIAS_LINE_MAX);
+	rc = smtp_alias_lookup(s, base, &targets);
+	if (rc < 0) {
 		buf_free(&targets);
+		return RES_TEMP;
 	}
+	if (rc == 1) {
+		rc = resolve_alias(r, buf_str(&targets), depth);
+		buf_free(&targets);
+		return rc;
+	}
+	buf_free(&targets);
 	rc = user_lookup(s, base, &u);
 	if (rc < 0) {
 		log_warn("users %s: %s", s->opt.users != NULL ? s->opt.users : "(system)",

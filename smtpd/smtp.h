@@ -37,6 +37,7 @@ struct smtp_opts {
 	int allow_plaintext;		/* --allow-plaintext */
 	const char *relay_via;		/* --relay-via PROGRAM */
 	const char *postmaster;		/* --postmaster NAME; NULL: smtpd(8)'s default */
+	int any_sender;			/* --any-sender: no MAIL FROM check after AUTH */
 	char **checkpw_argv;		/* CHECKPW ARGS... POSTAUTH, NULL-ended; NULL: no AUTH */
 };
 
@@ -130,6 +131,12 @@ smtp_handler smtp_cmd_ehlo, smtp_cmd_helo, smtp_cmd_lhlo, smtp_cmd_mail, smtp_cm
 /* rcpt.c: resolve a RCPT address into targets (appended to s->tg). Returns 0 when
  * accepted, else the reply was sent: 1 (refused). -1 on a fatal error. */
 int smtp_rcpt_resolve(struct smtp *s, size_t index);
+/* The targets of alias name (case-insensitive) into targets: 1 found, 0 not (or no
+ * aliases file), -1 with errno when the file cannot be read (logged). */
+int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets);
+/* sender.c: 1 when the authenticated user may send as a (smtpd(8) SENDERS), 0 when
+ * not, -1 when that cannot be told now (the aliases file unreadable). */
+int smtp_sender_owned(struct smtp *s, const struct smtp_addr *a);
 /* 1 when domain (ASCII case-insensitive) is one of ours. */
 int smtp_domain_is_local(const struct smtp *s, const char *domain);
 /* Maildir++ quota (maildirsize in root): 1 when adding size octets (one message when
