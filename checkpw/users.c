@@ -20,7 +20,7 @@
 void pwent_free(struct pwent *e)
 {
 	if (e->line != NULL) {
-		pw_wipe(e->line, e->line_size);
+		wipe(e->line, e->line_size);
 		free(e->line);
 	}
 	memset(e, 0, sizeof *e);
@@ -82,7 +82,7 @@ int pwfile_lookup(const char *path, const char *user, struct pwent *e,
 			saved = EIO;
 	}
 	if (line != NULL) {
-		pw_wipe(line, cap);
+		wipe(line, cap);
 		free(line);
 	}
 	fclose(fp);

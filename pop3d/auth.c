@@ -14,7 +14,9 @@
 #include "checkpw.h"
 #include "log.h"
 #include "peer.h"
+#include "sasl.h"
 #include "str.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -170,24 +172,27 @@ int pop3_cmd_apop(struct pop3 *s, struct pop3_cmd *c)
 
 static int auth_plain(struct pop3 *s, const char *resp, size_t len)
 {
-	char user[POP3_SASL_FIELD_MAX + 1], pass[POP3_SASL_FIELD_MAX + 1];
+	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
 	int rc = 1;
 
-	switch (pop3_sasl_plain(resp, len, user, pass)) {
-	case POP3_SASL_OK:
+	/* RFC 5034 section 4: "=" is the empty initial response (a bad PLAIN message). */
+	if (len == 1 && resp[0] == '=')
+		len = 0;
+	switch (sasl_plain_decode(resp, len, user, pass)) {
+	case SASL_OK:
 		rc = login(s, user, pass, "");
 		break;
-	case POP3_SASL_BAD_BASE64:
+	case SASL_BAD_BASE64:
 		pop3_err(s, "[AUTH] Invalid base64 data");
 		break;
-	case POP3_SASL_BAD_MESSAGE:
+	case SASL_BAD_MESSAGE:
 		pop3_err(s, "[AUTH] Invalid PLAIN message");
 		break;
-	case POP3_SASL_BAD_AUTHZID:
+	case SASL_BAD_AUTHZID:
 		pop3_err(s, "[AUTH] Authorization identity must be the user name");
 		break;
 	}
-	pop3_wipe(pass, sizeof pass);
+	wipe(pass, sizeof pass);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "str.h"
+#include "wipe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -416,7 +417,7 @@ int smtp_serve(struct smtp *s)
 		} else {
 			rc = command(s, len);
 			/* No password stays in memory longer than its command. */
-			smtp_wipe(s->line, sizeof s->line);
+			wipe(s->line, sizeof s->line);
 		}
 		if (rc < 0) {
 			if (s->exit_code == 0)

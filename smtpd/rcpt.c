@@ -14,6 +14,7 @@
 #include "maildir_deliver.h"
 #include "maildir_folder.h"
 #include "str.h"
+#include "wipe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -75,7 +76,7 @@ static int each_line(const char *path, size_t max, int (*fn)(char *line, void *a
 			break;
 		line_chomp(line, &len);
 		rc = fn(line, arg);
-		smtp_wipe(line, max);	/* the users file holds password hashes */
+		wipe(line, max);	/* the users file holds password hashes */
 		if (rc != 0)
 			break;
 	}
@@ -84,7 +85,7 @@ out:
 		close(fd);
 	free(r);
 	if (line != NULL)
-		smtp_wipe(line, max);
+		wipe(line, max);
 	free(line);
 	return rc;
 }

@@ -72,7 +72,7 @@ static int owns_local(struct smtp *s, const char *user, const char *name, int de
 
 int smtp_sender_owned(struct smtp *s, const struct smtp_addr *a)
 {
-	char user[SMTP_SASL_FIELD_MAX + 1], *at;
+	char user[SASL_FIELD_MAX + 1], *at;
 
 	if (strcasecmp(a->text, s->auth_user) == 0)
 		return 1;

@@ -90,7 +90,7 @@ struct smtp {
 	int tls;		/* the wrapper says the connection is TLS */
 	int secure;		/* plaintext AUTH allowed (TLS, loopback, --allow-plaintext) */
 	int authed;
-	char auth_user[SMTP_SASL_FIELD_MAX + 1];
+	char auth_user[SASL_FIELD_MAX + 1];
 
 	/* The transaction. */
 	struct smtp_addr from;
