@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r;
 
-	r = pwfile_lookup(path, cr.user, &e, dummy, sizeof dummy);
+	r = users_lookup(path, cr.user, &e, dummy, sizeof dummy);
 	if (r < 0) {
 		log_fatal("cannot read %s: %s", path, strerror(errno));
 		wipe(input, sizeof input);

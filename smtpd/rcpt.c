@@ -14,7 +14,6 @@
 #include "maildir_deliver.h"
 #include "maildir_folder.h"
 #include "str.h"
-#include "wipe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -76,7 +75,6 @@ static int each_line(const char *path, size_t max, int (*fn)(char *line, void *a
 			break;
 		line_chomp(line, &len);
 		rc = fn(line, arg);
-		wipe(line, max);	/* the users file holds password hashes */
 		if (rc != 0)
 			break;
 	}
@@ -84,54 +82,8 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(r);
-	if (line != NULL)
-		wipe(line, max);
 	free(line);
 	return rc;
-}
-
-struct user_find {
-	const char *name;
-	struct smtp_user *u;
-};
-
-/* A passwd-file(5) line (lib/pwfile.h); the first entry for the name wins, compared
- * without case as mail local parts are. */
-static int users_line(char *line, void *arg)
-{
-	struct user_find *f = arg;
-	struct pwent e;
-	const char *why = NULL;
-
-	memset(&e, 0, sizeof e);
-	if (pwfile_parse_line(line, &e, &why) != 0)
-		return 0;	/* comments, blanks; checkpassword-file logs malformed lines */
-	if (strcasecmp(e.user, f->name) != 0)
-		return 0;
-	if (str_lcpy(f->u->home, e.home, sizeof f->u->home) >= sizeof f->u->home) {
-		log_warn("users file: home of %.64s is too long", f->name);
-		return 0;
-	}
-	f->u->uid = e.uid;
-	f->u->gid = e.gid;
-	return 1;
-}
-
-struct first_user {
-	char *name;
-	size_t size;
-};
-
-static int first_user_line(char *line, void *arg)
-{
-	struct first_user *f = arg;
-	struct pwent e;
-	const char *why = NULL;
-
-	memset(&e, 0, sizeof e);
-	if (pwfile_parse_line(line, &e, &why) != 0)
-		return 0;
-	return str_lcpy(f->name, e.user, f->size) < f->size ? 1 : 0;
 }
 
 /* Where postmaster goes when no alias or user has that name: --postmaster, else the
@@ -139,13 +91,18 @@ static int first_user_line(char *line, void *arg)
  * (whose mail the system's aliases send to a person). 0, or -1 when there is none. */
 static int postmaster_default(struct smtp *s, char *name, size_t size)
 {
-	struct first_user f = { name, size };
+	struct pwent e;
+	int rc = -1;
 
 	if (s->opt.postmaster != NULL)
 		return str_lcpy(name, s->opt.postmaster, size) < size ? 0 : -1;
 	if (s->opt.users == NULL)
 		return str_lcpy(name, SMTP_POSTMASTER_SYSTEM, size) < size ? 0 : -1;
-	return each_line(s->opt.users, PWFILE_LINE_MAX, first_user_line, &f) == 1 ? 0 : -1;
+	if (pwfile_lookup(s->opt.users, NULL, &e, NULL, NULL) == 1 &&
+	    str_lcpy(name, e.user, size) < size)
+		rc = 0;
+	pwent_free(&e);
+	return rc;
 }
 
 /* 1 found, 0 unknown, -1 with errno. */
@@ -154,8 +111,18 @@ static int user_lookup(struct smtp *s, const char *name, struct smtp_user *u)
 	struct passwd *pw;
 
 	if (s->opt.users != NULL) {
-		struct user_find f = { name, u };
-		return each_line(s->opt.users, PWFILE_LINE_MAX, users_line, &f);
+		/* The name rule is pwfile's, the one checkpassword-file logs in with. */
+		struct pwent e;
+		int rc = pwfile_lookup(s->opt.users, name, &e, NULL, NULL);
+
+		if (rc == 1 && str_lcpy(u->home, e.home, sizeof u->home) >= sizeof u->home) {
+			log_warn("users file: home of %.64s is too long", name);
+			rc = 0;
+		}
+		u->uid = e.uid;
+		u->gid = e.gid;
+		pwent_free(&e);
+		return rc;
 	}
 	errno = 0;
 	pw = getpwnam(name);
