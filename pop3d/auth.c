@@ -16,34 +16,26 @@
 #include "peer.h"
 #include "sasl.h"
 #include "str.h"
+#include "testhook.h"
 #include "wipe.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-int pop3_stdin_is_socket(void)
-{
-	struct stat st;
-
-	return fstat(0, &st) == 0 && S_ISSOCK(st.st_mode);
-}
 
 /* RFC 1939 section 7: a timestamp unique to this greeting, <pid.clock@host>. */
 static void make_timestamp(struct pop3 *s)
 {
-	const char *fixed = getenv("POP3D_TEST_TIMESTAMP");
+	const char *fixed = testhook_getenv("POP3D_TEST_TIMESTAMP");
 	char host[POP3_HOST_MAX + 1];
 	int n;
 
-	/* Pinned for transcript tests only: never on a network connection, where a
-	 * constant timestamp would let a sniffed APOP digest be replayed. */
-	if (fixed != NULL && !pop3_stdin_is_socket() &&
-	    str_lcpy(s->timestamp, fixed, sizeof s->timestamp) < sizeof s->timestamp)
+	/* Pinned in test builds only (lib/testhook.h): in any other, a constant
+	 * timestamp would let a sniffed APOP digest be replayed. */
+	if (fixed != NULL && str_lcpy(s->timestamp, fixed, sizeof s->timestamp) < sizeof s->timestamp)
 		return;
 	if (gethostname(host, sizeof host) < 0)
 		str_lcpy(host, "localhost", sizeof host);

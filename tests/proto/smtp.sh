@@ -11,8 +11,8 @@
 #   PEER=address (TCPREMOTEIP)  SHOWDIR=1 (append what was stored)
 #   FIXTURE_EDIT="shell commands" (run on the fresh fixture, in $t)
 # smtpd always gets --hostname mx.test --users, --aliases and --domain example.org;
-# the Received: date is pinned with SMTPD_TEST_DATE (honoured only when fd 0 is not a
-# socket).
+# the Received: date is pinned with SMTPD_TEST_DATE (honoured only by the test build,
+# -DMAILD_TEST_HOOKS, that make check makes).
 set -u
 : "${BIN:?}"
 here=$(cd "$(dirname "$0")" && pwd)
