@@ -36,6 +36,13 @@
 /* RFC 1939 section 3: "An POP3 server MAY have an inactivity autologout timer. Such a
  * timer MUST be of at least 10 minutes' duration." */
 #define POP3_IDLE_TIMEOUT_MS (10 * 60 * 1000)
+
+/* A client whose connection dropped often reconnects at once, before the old session
+ * has read its EOF (or, on a dead peer, its write error) and let go of pop3d.lock. The
+ * new session retries the lock this long, every POP3_LOCK_POLL_MS, before [IN-USE]
+ * (RFC 2449 section 8.1.2); well under any client's timeout for the reply to PASS. */
+#define POP3_LOCK_WAIT_MS 5000
+#define POP3_LOCK_POLL_MS 100
 /* A client that stops reading a reply is gone after this long. */
 #define POP3_WRITE_TIMEOUT_MS (10 * 60 * 1000)
 
