@@ -3,8 +3,8 @@
 #
 #   make                  programs into bin/
 #   make run              the servers on loopback with a demo user (scripts/demo-server.py)
-#   make check            ASan+UBSan build in build-check/, then every unit, stress and
-#                         transcript test
+#   make check            the programs, then an ASan+UBSan test build in build-check/,
+#                         then every unit, stress and transcript test
 #   make check-interop    tests against real clients and Dovecot (needs them installed)
 #   make fuzz CC=clang    libFuzzer targets into build-fuzz/, each run FUZZ_SECONDS
 #   make bench            benchmarks, as ratios against a baseline in the same run
@@ -96,14 +96,17 @@ $(B)/tests/%: tests/stress/%.c $(LIBMD) $(LIBUTIL)
 
 # --- tests -------------------------------------------------------------------------------
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-check:
-	$(MAKE) BUILD=build-check BINDIR=build-check/bin WERROR=1 \
-		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" run-tests
+# The programs under test are a test build (-DMAILD_TEST_HOOKS: lib/testhook.h); the
+# plain one is built too, so that a test can check that it ignores the test knobs.
+check: all
+	$(MAKE) BUILD=build-check BINDIR=build-check/bin WERROR=1 PLAINBIN=$(abspath $(BINDIR)) \
+		CFLAGS="-O1 -g $(SAN) -DMAILD_TEST_HOOKS" LDFLAGS="$(SAN)" run-tests
 
 # Runs against whatever build the variables name; `make check` names the sanitizer one.
 run-tests: all $(UNIT_BIN) $(STRESS_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		BIN=$(abspath $(BINDIR)) TESTBIN=$(abspath $(B)/tests) sh tests/run.sh
+		BIN=$(abspath $(BINDIR)) TESTBIN=$(abspath $(B)/tests) PLAINBIN=$(PLAINBIN) \
+		sh tests/run.sh
 
 check-interop: all
 	BIN=$(abspath $(BINDIR)) sh tests/interop/run.sh

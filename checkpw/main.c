@@ -78,7 +78,7 @@ static int bad_login(unsigned delay_ms)
 {
 	struct timespec ts = { (time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000000L };
 
-	pw_wipe(input, sizeof input);
+	wipe(input, sizeof input);
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 	return EXIT_BAD;
@@ -236,8 +236,8 @@ static int hash_main(void)
 	}
 	ret = 0;
 out:
-	pw_wipe(pass, sizeof pass);
-	pw_wipe(rnd, sizeof rnd);
+	wipe(pass, sizeof pass);
+	wipe(rnd, sizeof rnd);
 	return ret;
 }
 
@@ -274,10 +274,10 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r;
 
-	r = pwfile_lookup(path, cr.user, &e, dummy, sizeof dummy);
+	r = users_lookup(path, cr.user, &e, dummy, sizeof dummy);
 	if (r < 0) {
 		log_fatal("cannot read %s: %s", path, strerror(errno));
-		pw_wipe(input, sizeof input);
+		wipe(input, sizeof input);
 		return EXIT_TEMP;
 	}
 	if (r == 0) {
@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 	ok = pw_verify(e.secret, cr.pass, cr.timestamp, &chk);
 	if (!chk.crypt_spent)
 		pw_burn(cr.pass, PW_DUMMY_SETTING);
-	pw_wipe(input, sizeof input);
+	wipe(input, sizeof input);
 	if (chk.plain)
 		log_warn("%s: line %lu: user %s has a clear-text password;"
 			 " store a hash from " PROG_NAME " --hash instead", path, e.lineno, e.user);

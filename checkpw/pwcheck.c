@@ -76,14 +76,6 @@ static int prefix_ok(const struct scheme *s, const char *data)
 	return 0;
 }
 
-void pw_wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n-- > 0)
-		*v++ = 0;
-}
-
 int pw_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
 	const unsigned char *x = a, *y = b;
@@ -133,7 +125,7 @@ static int pw_crypt(const char *pass, const char *setting, const char *compare,
 	}
 out:
 #ifdef CRYPT_OUTPUT_SIZE
-	pw_wipe(&cd, sizeof cd);
+	wipe(&cd, sizeof cd);
 #endif
 	return ret;
 }
@@ -191,8 +183,8 @@ static int plain_verify(const char *secret, const char *pass, const char *timest
 		for (i = 0; i < MD5_HEX_LEN; i++)
 			got[i] = (char)tolower((unsigned char)pass[i]);
 		ok |= pw_equal(want, MD5_HEX_LEN, got, MD5_HEX_LEN);
-		pw_wipe(want, sizeof want);
-		pw_wipe(d, sizeof d);
+		wipe(want, sizeof want);
+		wipe(d, sizeof d);
 	}
 	return ok;
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "wipe.h"
+
 /* Salt characters of a new SHA512-CRYPT hash; 16 is the maximum crypt(3) uses for $6$. */
 #define PW_SALT_LEN 16
 /* Longest crypt(3) string we make or keep (libxcrypt's CRYPT_OUTPUT_SIZE is 384). */
@@ -43,8 +45,5 @@ int pw_make(const char *pass, const unsigned char rnd[PW_SALT_LEN], char *out, s
 
 /* 1 when a (alen bytes) equals b (blen bytes), in time that depends only on the lengths. */
 int pw_equal(const void *a, size_t alen, const void *b, size_t blen);
-
-/* Overwrite n bytes at p so that the compiler cannot drop it as a dead store. */
-void pw_wipe(void *p, size_t n);
 
 #endif

@@ -4,6 +4,7 @@
  * blocks and a checker that dies without reading cannot raise SIGPIPE in the daemon.
  */
 #include "checkpw.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,15 +13,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* memset that the compiler may not drop as a dead store. */
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n-- > 0)
-		*v++ = 0;
-}
 
 static int append(char *data, size_t *len, const char *s)
 {

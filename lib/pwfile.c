@@ -1,12 +1,19 @@
 /*
- * One line of a passwd-file into its fields. Pure: nothing is read, logged or kept, so
- * both readers of the file and the fuzzer share it.
+ * One line of a passwd-file into its fields (pure: nothing read, logged or kept, so the
+ * fuzzer drives it), and the lookup both readers of the file use. The file is read
+ * through stdio, a last line without LF still counting (editors leave those). Lines
+ * are wiped as they are passed over: they hold password hashes.
  */
 #include "pwfile.h"
 #include "str.h"
+#include "wipe.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* uid_t/gid_t (uint32_t on Linux and the BSDs) minus (uid_t)-1, which setreuid() and
  * chown() read as "unchanged". */
@@ -86,4 +93,76 @@ int pwfile_parse_line(char *line, struct pwent *e, const char **why_r)
 		return -1;
 	}
 	return 0;
+}
+
+int pwfile_name_eq(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+void pwent_free(struct pwent *e)
+{
+	if (e->line != NULL) {
+		wipe(e->line, e->line_size);
+		free(e->line);
+	}
+	memset(e, 0, sizeof *e);
+}
+
+int pwfile_lookup(const char *path, const char *user, struct pwent *e,
+		  pwfile_skip_fn *skip, void *arg)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0;
+	int ret = 0, saved;
+
+	memset(e, 0, sizeof *e);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (errno = 0, (n = getline(&line, &cap, fp)) >= 0) {
+		const char *why = NULL;
+		struct pwent t;
+		size_t len = (size_t)n;
+
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		memset(&t, 0, sizeof t);
+		if (len + 1 > PWFILE_LINE_MAX)
+			why = "line too long";
+		else if (strlen(line) != len)
+			why = "NUL byte in line";
+		else if (pwfile_parse_line(line, &t, &why) == 1)
+			continue;
+		if (why == NULL && (user == NULL || pwfile_name_eq(t.user, user))) {
+			/* The fields point into getline's buffer: e takes it over. */
+			*e = t;
+			e->line = line;
+			e->line_size = cap;
+			e->lineno = lineno;
+			line = NULL;
+			ret = 1;
+			break;
+		}
+		if (skip != NULL)
+			skip(arg, lineno, why == NULL ? &t : NULL, why);
+		wipe(line, cap);
+	}
+	saved = errno;
+	if (ret == 0 && ferror(fp)) {
+		ret = -1;
+		if (saved == 0)
+			saved = EIO;
+	}
+	if (line != NULL) {
+		wipe(line, cap);
+		free(line);
+	}
+	fclose(fp);
+	errno = saved;
+	return ret;
 }

@@ -2,7 +2,8 @@
  * The users file: Dovecot's passwd-file format, one account per line,
  *   user:{SCHEME}secret:uid:gid:gecos:home[:shell[:extra_fields]]
  * with '#' comments and blank lines (passwd-file(5)). Read by checkpassword-file for
- * logins and by smtpd for recipients; this is the one parser of a line.
+ * logins and by smtpd for recipients; this is the one parser of a line and the one
+ * lookup, so that a name means the same account to both.
  */
 #ifndef PWFILE_H
 #define PWFILE_H
@@ -35,5 +36,25 @@ struct pwent {
  * blank line, -1 for a malformed line with *why_r set to a static reason that never
  * quotes the line (it may hold a password). */
 int pwfile_parse_line(char *line, struct pwent *e, const char **why_r);
+
+/* The one rule for names: ASCII case-insensitive, as mail local parts are matched
+ * (RFC 5321 2.4 lets a server; every MTA does), so a login and a recipient find the
+ * same entry. 1 when a and b name the same user. */
+int pwfile_name_eq(const char *a, const char *b);
+
+/* Called by pwfile_lookup for every line before the match that is not a comment: e
+ * for another user's entry, or why (as pwfile_parse_line's) for a malformed line. */
+typedef void pwfile_skip_fn(void *arg, unsigned long lineno, const struct pwent *e,
+			    const char *why);
+
+/* Find user (pwfile_name_eq; NULL: the first entry) in the file at path; the first
+ * matching entry wins, malformed lines are skipped. Returns 1 with *e filled (its
+ * line owned by e: pwent_free), 0 when there is none, -1 with errno when the file
+ * cannot be read. skip (may be NULL) sees the lines passed over. */
+int pwfile_lookup(const char *path, const char *user, struct pwent *e,
+		  pwfile_skip_fn *skip, void *arg);
+
+/* Wipe (it holds a password hash) and free e's line; e is zeroed. */
+void pwent_free(struct pwent *e);
 
 #endif

@@ -14,34 +14,28 @@
 #include "checkpw.h"
 #include "log.h"
 #include "peer.h"
+#include "sasl.h"
 #include "str.h"
+#include "testhook.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-int pop3_stdin_is_socket(void)
-{
-	struct stat st;
-
-	return fstat(0, &st) == 0 && S_ISSOCK(st.st_mode);
-}
 
 /* RFC 1939 section 7: a timestamp unique to this greeting, <pid.clock@host>. */
 static void make_timestamp(struct pop3 *s)
 {
-	const char *fixed = getenv("POP3D_TEST_TIMESTAMP");
+	const char *fixed = testhook_getenv("POP3D_TEST_TIMESTAMP");
 	char host[POP3_HOST_MAX + 1];
 	int n;
 
-	/* Pinned for transcript tests only: never on a network connection, where a
-	 * constant timestamp would let a sniffed APOP digest be replayed. */
-	if (fixed != NULL && !pop3_stdin_is_socket() &&
-	    str_lcpy(s->timestamp, fixed, sizeof s->timestamp) < sizeof s->timestamp)
+	/* Pinned in test builds only (lib/testhook.h): in any other, a constant
+	 * timestamp would let a sniffed APOP digest be replayed. */
+	if (fixed != NULL && str_lcpy(s->timestamp, fixed, sizeof s->timestamp) < sizeof s->timestamp)
 		return;
 	if (gethostname(host, sizeof host) < 0)
 		str_lcpy(host, "localhost", sizeof host);
@@ -170,24 +164,27 @@ int pop3_cmd_apop(struct pop3 *s, struct pop3_cmd *c)
 
 static int auth_plain(struct pop3 *s, const char *resp, size_t len)
 {
-	char user[POP3_SASL_FIELD_MAX + 1], pass[POP3_SASL_FIELD_MAX + 1];
+	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
 	int rc = 1;
 
-	switch (pop3_sasl_plain(resp, len, user, pass)) {
-	case POP3_SASL_OK:
+	/* RFC 5034 section 4: "=" is the empty initial response (a bad PLAIN message). */
+	if (len == 1 && resp[0] == '=')
+		len = 0;
+	switch (sasl_plain_decode(resp, len, user, pass)) {
+	case SASL_OK:
 		rc = login(s, user, pass, "");
 		break;
-	case POP3_SASL_BAD_BASE64:
+	case SASL_BAD_BASE64:
 		pop3_err(s, "[AUTH] Invalid base64 data");
 		break;
-	case POP3_SASL_BAD_MESSAGE:
+	case SASL_BAD_MESSAGE:
 		pop3_err(s, "[AUTH] Invalid PLAIN message");
 		break;
-	case POP3_SASL_BAD_AUTHZID:
+	case SASL_BAD_AUTHZID:
 		pop3_err(s, "[AUTH] Authorization identity must be the user name");
 		break;
 	}
-	pop3_wipe(pass, sizeof pass);
+	wipe(pass, sizeof pass);
 	return rc;
 }
 

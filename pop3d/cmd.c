@@ -8,6 +8,7 @@
 
 #include "io.h"
 #include "log.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -222,7 +223,7 @@ int pop3_serve(struct pop3 *s)
 			line_chomp(s->line, &len);
 			rc = dispatch(s, s->line, len);
 			/* No password stays in memory longer than its command. */
-			pop3_wipe(s->line, sizeof s->line);
+			wipe(s->line, sizeof s->line);
 		}
 		if (rc < 0) {
 			if (s->exit_code == 0)

@@ -6,6 +6,8 @@
 #ifndef POP3D_LIMITS_H
 #define POP3D_LIMITS_H
 
+#include "sasl.h"
+
 /* RFC 2449 section 4: "command lines ... MUST NOT exceed 255 octets, including the
  * terminating CRLF". The reader's buffer holds the line, its terminator and a NUL. */
 #define POP3_CMD_MAX 255
@@ -15,12 +17,10 @@
  * unknown commands, never parsed further. */
 #define POP3_VERB_MAX 4
 
-/* RFC 4616 section 2: authzid, authcid and passwd are each at most 255 octets, so a
- * PLAIN message is at most 3 * 255 + 2 octets, 1024 characters in base64 (RFC 4648),
- * plus CRLF: the bound on an AUTH continuation line (RFC 5034 lets them be long). */
-#define POP3_SASL_FIELD_MAX 255
-#define POP3_SASL_MSG_MAX (3 * POP3_SASL_FIELD_MAX + 2)
-#define POP3_SASL_LINE_BUF (1024 + 2 + 1)
+/* A PLAIN message in base64 is at most SASL_B64_MAX characters (lib/sasl.h, from RFC
+ * 4616's field limits), plus CRLF: the bound on an AUTH continuation line (RFC 5034
+ * lets them be long). */
+#define POP3_SASL_LINE_BUF (SASL_B64_MAX + 2 + 1)
 
 /* User names we carry between USER and PASS: the checkpassword interface allows 512
  * bytes for user, password and timestamp together (cr.yp.to/checkpwd/interface.html). */
@@ -36,6 +36,13 @@
 /* RFC 1939 section 3: "An POP3 server MAY have an inactivity autologout timer. Such a
  * timer MUST be of at least 10 minutes' duration." */
 #define POP3_IDLE_TIMEOUT_MS (10 * 60 * 1000)
+
+/* A client whose connection dropped often reconnects at once, before the old session
+ * has read its EOF (or, on a dead peer, its write error) and let go of pop3d.lock. The
+ * new session retries the lock this long, every POP3_LOCK_POLL_MS, before [IN-USE]
+ * (RFC 2449 section 8.1.2); well under any client's timeout for the reply to PASS. */
+#define POP3_LOCK_WAIT_MS 5000
+#define POP3_LOCK_POLL_MS 100
 /* A client that stops reading a reply is gone after this long. */
 #define POP3_WRITE_TIMEOUT_MS (10 * 60 * 1000)
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "str.h"
+#include "testhook.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -54,14 +55,14 @@ static const char *self_path(const char *argv0, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* RFC 1939 section 3's autologout. POP3D_TEST_IDLE_MS shortens it for tests only: never
- * on a network connection, where the RFC's ten-minute minimum holds. */
+/* RFC 1939 section 3's autologout. POP3D_TEST_IDLE_MS shortens it in test builds only
+ * (lib/testhook.h): elsewhere the RFC's ten-minute minimum holds. */
 static int idle_timeout_ms(void)
 {
-	const char *t = getenv("POP3D_TEST_IDLE_MS");
+	const char *t = testhook_getenv("POP3D_TEST_IDLE_MS");
 	uint64_t ms;
 
-	if (t != NULL && !pop3_stdin_is_socket() && str_to_u64z(t, POP3_IDLE_TIMEOUT_MS, &ms) == 0)
+	if (t != NULL && str_to_u64z(t, POP3_IDLE_TIMEOUT_MS, &ms) == 0)
 		return (int)ms;
 	return POP3_IDLE_TIMEOUT_MS;
 }

@@ -1,6 +1,6 @@
 /*
  * Pure parsing for pop3d, with no I/O, so that fuzzers and tests drive it directly:
- * splitting a command line, message numbers, and the SASL PLAIN message of AUTH PLAIN.
+ * splitting a command line and message numbers (AUTH PLAIN's message is lib/sasl.c's).
  */
 #ifndef POP3D_PARSE_H
 #define POP3D_PARSE_H
@@ -32,22 +32,5 @@ int pop3_msgno(const char *s, size_t count, size_t *n_r);
 
 /* A non-negative decimal count (TOP's line count); values past UINT64_MAX are ERANGE. */
 int pop3_count(const char *s, uint64_t *n_r);
-
-enum pop3_sasl_result {
-	POP3_SASL_OK = 0,
-	POP3_SASL_BAD_BASE64,	/* RFC 5034 section 4: reject what does not decode */
-	POP3_SASL_BAD_MESSAGE,	/* not authzid NUL authcid NUL passwd (RFC 4616) */
-	POP3_SASL_BAD_AUTHZID,	/* authzid names another user: proxy login not offered */
-};
-
-/* Decode the base64 of a SASL PLAIN message (RFC 4616 section 2) into user_r and
- * pass_r (NUL-terminated, each at most POP3_SASL_FIELD_MAX bytes: the buffers must hold
- * POP3_SASL_FIELD_MAX + 1). "=" (the empty response) is a bad message. The decoded copy
- * is wiped before returning. */
-enum pop3_sasl_result pop3_sasl_plain(const char *b64, size_t len, char *user_r,
-				      char *pass_r);
-
-/* Wipe n bytes in a way the compiler must keep (passwords). */
-void pop3_wipe(void *p, size_t n);
 
 #endif

@@ -74,9 +74,6 @@ struct pop3 {
 void pop3_sizes_load(struct pop3 *s);
 void pop3_sizes_save(struct pop3 *s);
 
-/* 1 when fd 0 is a socket: a network connection, where test hooks are ignored. */
-int pop3_stdin_is_socket(void);
-
 /* Replies (cmd.c): "+OK text" / "-ERR text" with CRLF, and one raw line. */
 void pop3_ok(struct pop3 *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pop3_err(struct pop3 *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

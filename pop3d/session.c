@@ -10,6 +10,8 @@
 #include "pop3.h"
 
 #include "log.h"
+#include "str.h"
+#include "testhook.h"
 #include "maildir_msg.h"
 #include "maildir_name.h"
 
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define POP3_LOCK_FILE "pop3d.lock"
@@ -46,12 +49,26 @@ static int mailbox_path(char *out, size_t outsz)
 	return 0;
 }
 
-/* 0 locked, 1 held by another session, -1 with errno. */
+/* How long to wait for another session's lock: POP3_LOCK_WAIT_MS, or in a test build
+ * POP3D_TEST_LOCK_WAIT_MS (lib/testhook.h). */
+static long lock_wait_ms(void)
+{
+	const char *t = testhook_getenv("POP3D_TEST_LOCK_WAIT_MS");
+	uint64_t ms;
+
+	if (t != NULL && str_to_u64z(t, POP3_LOCK_WAIT_MS, &ms) == 0)
+		return (long)ms;
+	return POP3_LOCK_WAIT_MS;
+}
+
+/* 0 locked, 1 still held by another session after lock_wait_ms(), -1 with errno. */
 static int mailbox_lock(struct pop3 *s, const char *dir)
 {
 	char path[PATH_MAX];
 	struct flock fl;
 	int n = snprintf(path, sizeof path, "%s/" POP3_LOCK_FILE, dir);
+	long waited = 0, wait = lock_wait_ms();
+	const struct timespec poll = { 0, POP3_LOCK_POLL_MS * 1000000L };
 
 	if (n < 0 || (size_t)n >= sizeof path) {
 		errno = ENAMETOOLONG;
@@ -63,10 +80,15 @@ static int mailbox_lock(struct pop3 *s, const char *dir)
 	memset(&fl, 0, sizeof fl);
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
-	if (fcntl(s->lock_fd, F_SETLK, &fl) < 0) {
-		if (errno == EAGAIN || errno == EACCES)
+	/* Polled rather than F_SETLKW under alarm(): no signal handler to get right, and
+	 * the wait stays bounded whatever the other session does. */
+	while (fcntl(s->lock_fd, F_SETLK, &fl) < 0) {
+		if (errno != EAGAIN && errno != EACCES)
+			return -1;
+		if (waited >= wait)
 			return 1;
-		return -1;
+		nanosleep(&poll, NULL);
+		waited += POP3_LOCK_POLL_MS;
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "peer.h"
 #include "str.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -69,7 +70,11 @@ static int login(struct smtp *s, const char *user, const char *pass)
 		log_info("login failed user=%.64s peer=%s", user, s->peer);
 		smtp_reply(s, 535, "5.7.8 Authentication credentials invalid");
 		if (++s->auth_fails >= SMTP_AUTH_FAILS_MAX) {
+			/* RFC 5321 3.8: a server that closes on its own says 421 first, so
+			 * the client knows it was not a dropped connection. */
 			log_info("too many failed logins, closing peer=%s", s->peer);
+			smtp_reply(s, 421, "4.7.0 %s Too many failed authentication attempts, "
+				   "closing connection", s->host);
 			s->done = 1;
 		}
 		return 1;
@@ -80,11 +85,11 @@ static int login(struct smtp *s, const char *user, const char *pass)
 	return 0;
 }
 
-static int sasl_error(struct smtp *s, enum smtp_sasl_result r)
+static int sasl_error(struct smtp *s, enum sasl_result r)
 {
-	if (r == SMTP_SASL_BAD_BASE64)
+	if (r == SASL_BAD_BASE64)
 		smtp_reply(s, 501, "5.5.2 Invalid base64 data");
-	else if (r == SMTP_SASL_BAD_AUTHZID)
+	else if (r == SASL_BAD_AUTHZID)
 		smtp_reply(s, 535, "5.7.8 Authorization identity must be the user name");
 	else
 		smtp_reply(s, 501, "5.5.2 Invalid authentication message");
@@ -93,42 +98,42 @@ static int sasl_error(struct smtp *s, enum smtp_sasl_result r)
 
 static int auth_plain(struct smtp *s, const char *resp, size_t len)
 {
-	char user[SMTP_SASL_FIELD_MAX + 1], pass[SMTP_SASL_FIELD_MAX + 1];
-	enum smtp_sasl_result r = smtp_sasl_plain(resp, len, user, pass);
+	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
+	enum sasl_result r = sasl_plain_decode(resp, len, user, pass);
 	int rc;
 
-	rc = r == SMTP_SASL_OK ? login(s, user, pass) : sasl_error(s, r);
-	smtp_wipe(pass, sizeof pass);
+	rc = r == SASL_OK ? login(s, user, pass) : sasl_error(s, r);
+	wipe(pass, sizeof pass);
 	return rc;
 }
 
 static int auth_login(struct smtp *s, const char *initial)
 {
-	char user[SMTP_SASL_FIELD_MAX + 1], pass[SMTP_SASL_FIELD_MAX + 1];
-	enum smtp_sasl_result r;
+	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
+	enum sasl_result r;
 	size_t len;
 	int rc = 1;
 
 	if (initial != NULL) {
-		r = smtp_sasl_field(initial, strlen(initial), user);
+		r = sasl_field_decode(initial, strlen(initial), user);
 	} else {
 		smtp_reply(s, 334, "VXNlcm5hbWU6");	/* "Username:" */
 		if (!read_response(s, &len))
 			return 1;
-		r = smtp_sasl_field(s->line, len, user);
+		r = sasl_field_decode(s->line, len, user);
 	}
-	if (r != SMTP_SASL_OK || user[0] == '\0')
-		return sasl_error(s, r == SMTP_SASL_OK ? SMTP_SASL_BAD_MESSAGE : r);
+	if (r != SASL_OK)
+		return sasl_error(s, r);
 	smtp_reply(s, 334, "UGFzc3dvcmQ6");	/* "Password:" */
 	if (!read_response(s, &len))
 		return 1;
-	r = smtp_sasl_field(s->line, len, pass);
-	smtp_wipe(s->line, sizeof s->line);
-	if (r != SMTP_SASL_OK || pass[0] == '\0')
-		rc = sasl_error(s, r == SMTP_SASL_OK ? SMTP_SASL_BAD_MESSAGE : r);
+	r = sasl_field_decode(s->line, len, pass);
+	wipe(s->line, sizeof s->line);
+	if (r != SASL_OK)
+		rc = sasl_error(s, r);
 	else
 		rc = login(s, user, pass);
-	smtp_wipe(pass, sizeof pass);
+	wipe(pass, sizeof pass);
 	return rc;
 }
 

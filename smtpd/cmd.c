@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "str.h"
+#include "wipe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -221,6 +222,23 @@ int smtp_cmd_mail(struct smtp *s, struct smtp_cmd *c)
 		smtp_reply(s, 552, "5.3.4 Message size exceeds fixed maximum message size");
 		return 1;
 	}
+	if (s->authed && !s->opt.any_sender && !s->from.null) {
+		/* Submission: no user sends as another (RFC 6409 6.1 lets the server
+		 * check). The null sender names nobody: notices (vacation replies, RFC 3834)
+		 * may use it. */
+		n = smtp_sender_owned(s, &s->from);
+		if (n < 0) {
+			smtp_reply(s, 451, "4.3.0 Temporary failure checking the sender");
+			return 0;
+		}
+		if (n == 0) {
+			log_info("refused from=<%s> not owned by user=%.64s peer=%s",
+				 s->from.text, s->auth_user, s->peer);
+			smtp_reply(s, 553, "5.7.1 Sender address not owned by the "
+				   "authenticated user");
+			return 1;
+		}
+	}
 	smtp_enter_state(s, SMTP_MAIL);
 	smtp_reply(s, 250, "2.1.0 Ok");
 	return 0;
@@ -400,7 +418,7 @@ int smtp_serve(struct smtp *s)
 		} else {
 			rc = command(s, len);
 			/* No password stays in memory longer than its command. */
-			smtp_wipe(s->line, sizeof s->line);
+			wipe(s->line, sizeof s->line);
 		}
 		if (rc < 0) {
 			if (s->exit_code == 0)

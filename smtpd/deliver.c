@@ -69,14 +69,17 @@ static const char *trace_proto(const struct smtp *s)
 	return s->tls ? "ESMTPS" : "ESMTP";
 }
 
-/* Return-Path, Delivered-To (local copies) and Received (RFC 5321 4.4). */
-static int trace_headers(const struct smtp *s, const char *rcpt, int local, struct buf *h)
+/* Return-Path and Delivered-To (local copies: mailbox is where this copy goes, after
+ * aliases, as Postfix and qmail write it, so that a forwarding loop can be seen), and
+ * Received (RFC 5321 4.4), whose "for" is the RCPT as the client gave it. */
+static int trace_headers(const struct smtp *s, const char *rcpt, const char *mailbox,
+			 struct buf *h)
 {
 	char date[64];
 
 	trace_date(s, date, sizeof date);
-	if (local && (buf_printf(h, "Return-Path: <%s>\n", s->from.text) < 0 ||
-		      buf_printf(h, "Delivered-To: <%s>\n", rcpt) < 0))
+	if (mailbox != NULL && (buf_printf(h, "Return-Path: <%s>\n", s->from.text) < 0 ||
+				buf_printf(h, "Delivered-To: <%s>\n", mailbox) < 0))
 		return -1;
 	if (buf_printf(h, "Received: from %s", s->helo) < 0 ||
 	    (s->peer[0] != '-' && buf_printf(h, " ([%s])", s->peer) < 0) ||
@@ -102,7 +105,7 @@ static int prepare_one(struct smtp *s, struct smtp_target *t, struct maildir_tmp
 	int rc = ST_TEMP;
 
 	buf_init(&h, 4096);
-	if (trace_headers(s, s->rcpt[t->rcpt].addr.text, 1, &h) < 0)
+	if (trace_headers(s, s->rcpt[t->rcpt].addr.text, t->addr, &h) < 0)
 		goto out;
 	if (smtp_quota_over(t->root, h.len + s->msg.len)) {
 		rc = ST_QUOTA;
@@ -283,7 +286,7 @@ static int relay(struct smtp *s)
 	}
 	unlink(tmpl);
 	argv = calloc(s->ntg + 6, sizeof *argv);
-	if (argv == NULL || trace_headers(s, NULL, 0, &h) < 0 ||
+	if (argv == NULL || trace_headers(s, NULL, NULL, &h) < 0 ||
 	    io_write_all(fd, h.s, h.len, -1) < 0 ||
 	    (s->msg.len > 0 && io_write_all(fd, s->msg.s, s->msg.len, -1) < 0) ||
 	    lseek(fd, 0, SEEK_SET) < 0)

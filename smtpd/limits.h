@@ -6,15 +6,15 @@
 #ifndef SMTPD_LIMITS_H
 #define SMTPD_LIMITS_H
 
+#include "sasl.h"
+
 /* RFC 5321 4.5.3.1.4: "The maximum total length of a command line including the
  * command word and the <CRLF> is 512 octets." RFC 4954 section 4 lifts it for AUTH
  * (to 12288); PLAIN needs at most "AUTH PLAIN " and 1024 base64 characters (RFC 4616:
  * 3 * 255 + 2 octets), so the reader's buffer holds that, and every other command over
  * 512 octets is refused. */
 #define SMTP_CMD_MAX 512
-#define SMTP_SASL_FIELD_MAX 255
-#define SMTP_SASL_B64_MAX 1024
-#define SMTP_AUTH_LINE_MAX (16 + SMTP_SASL_B64_MAX + 2)
+#define SMTP_AUTH_LINE_MAX (16 + SASL_B64_MAX + 2)
 #define SMTP_CMD_BUF (SMTP_AUTH_LINE_MAX + 1)
 
 /* RFC 5321 4.5.3.1.6: "The maximum total length of a text line including the <CRLF>
@@ -34,6 +34,12 @@
 /* Alias expansion depth (an alias naming an alias ...), and lines of an aliases file. */
 #define SMTP_ALIAS_DEPTH_MAX 8
 #define SMTP_ALIAS_LINE_MAX 4096
+
+/* RFC 5321 4.5.1: "<postmaster>" and postmaster@ each of our domains are always
+ * accepted. Without --users and an alias or account of that name, it goes to root
+ * (aliased to a person, as root's own mail is). */
+#define SMTP_POSTMASTER "postmaster"
+#define SMTP_POSTMASTER_SYSTEM "root"
 
 /* RFC 1870: the SIZE we advertise and enforce, by default (Postfix's default is 10 MB;
  * the message is held in memory, so the hard ceiling for --size is kept modest). */

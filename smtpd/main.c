@@ -11,12 +11,12 @@
 #include "log.h"
 #include "peer.h"
 #include "str.h"
+#include "testhook.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,16 +29,9 @@
 static int usage(void)
 {
 	fputs("usage: smtpd [--users FILE] [--domain D]... [--aliases FILE] [--size N]\n"
-	      "             [--lmtp] [--allow-plaintext] [--relay-via PROGRAM]\n"
-	      "             [--hostname NAME] [CHECKPW [ARGS...]]\n", stderr);
+	      "             [--lmtp] [--allow-plaintext] [--any-sender] [--relay-via PROGRAM]\n"
+	      "             [--hostname NAME] [--postmaster NAME] [CHECKPW [ARGS...]]\n", stderr);
 	return EXIT_USAGE;
-}
-
-static int stdin_is_socket(void)
-{
-	struct stat st;
-
-	return fstat(0, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 /* A host name fit for replies and Received: lines. */
@@ -59,7 +52,7 @@ static int valid_host(const char *h)
 int main(int argc, char **argv)
 {
 	static struct smtp s;
-	const char *hostname = NULL, *date, *timeout;
+	const char *hostname = NULL, *timeout;
 	uint64_t ms;
 	char **ck = NULL;
 	size_t nd = 0;
@@ -79,6 +72,8 @@ int main(int argc, char **argv)
 			break;
 		} else if (strcmp(o, "--lmtp") == 0) {
 			s.opt.lmtp = 1;
+		} else if (strcmp(o, "--any-sender") == 0) {
+			s.opt.any_sender = 1;
 		} else if (strcmp(o, "--allow-plaintext") == 0) {
 			s.opt.allow_plaintext = 1;
 		} else if (v == NULL) {
@@ -88,6 +83,11 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(o, "--aliases") == 0) {
 			s.opt.aliases = v;
+			i++;
+		} else if (strcmp(o, "--postmaster") == 0) {
+			if (v[0] == '\0' || strlen(v) > SMTP_LOCAL_MAX)
+				return usage();
+			s.opt.postmaster = v;
 			i++;
 		} else if (strcmp(o, "--relay-via") == 0) {
 			s.opt.relay_via = v;
@@ -132,21 +132,18 @@ int main(int argc, char **argv)
 		str_lcpy(s.host, "localhost", sizeof s.host);
 	}
 	s.host[sizeof s.host - 1] = '\0';
-	/* Pinned for transcript tests only, never on a network connection. */
-	date = getenv("SMTPD_TEST_DATE");
-	if (date != NULL && !stdin_is_socket())
-		s.test_date = date;
+	/* Pinned for transcripts, in test builds only (lib/testhook.h). */
+	s.test_date = testhook_getenv("SMTPD_TEST_DATE");
 	if (peer_addr(s.peer, sizeof s.peer) == 0)
 		str_lcpy(s.peer, "-", sizeof s.peer);
 	s.tls = peer_tls();
 	s.secure = s.opt.allow_plaintext || peer_secure();
 	s.cmd_timeout_ms = SMTP_CMD_TIMEOUT_MS;
 	s.data_timeout_ms = SMTP_DATA_TIMEOUT_MS;
-	/* Shortened for tests only: never on a network connection, where RFC 5321
-	 * 4.5.3.2's minimums hold. */
-	timeout = getenv("SMTPD_TEST_TIMEOUT_MS");
-	if (timeout != NULL && !stdin_is_socket() &&
-	    str_to_u64z(timeout, SMTP_DATA_TIMEOUT_MS, &ms) == 0)
+	/* Shortened in test builds only: in any other, RFC 5321 4.5.3.2's minimums
+	 * hold. */
+	timeout = testhook_getenv("SMTPD_TEST_TIMEOUT_MS");
+	if (timeout != NULL && str_to_u64z(timeout, SMTP_DATA_TIMEOUT_MS, &ms) == 0)
 		s.cmd_timeout_ms = s.data_timeout_ms = (int)ms;
 	out_init(&s.out, 1, SMTP_WRITE_TIMEOUT_MS);
 	line_init(&s.in, 0, s.cmd_timeout_ms);

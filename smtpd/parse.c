@@ -1,11 +1,10 @@
 /*
- * smtpd's pure parsers: command lines, RFC 5321 paths, MAIL/RCPT parameters, BDAT
- * arguments and SASL messages. No I/O and no global state, so the fuzz targets include
+ * smtpd's pure parsers: command lines, RFC 5321 paths, MAIL/RCPT parameters and BDAT
+ * arguments (SASL messages are lib/sasl.c's). No I/O and no global state, so the fuzz targets include
  * this file and call it over arbitrary bytes.
  */
 #include "parse.h"
 
-#include "base64.h"
 #include "str.h"
 
 #include <ctype.h>
@@ -401,67 +400,4 @@ int smtp_bdat_args(const char *s, uint64_t *size_r, int *last_r)
 		return errno = EINVAL, -1;
 	*last_r = 1;
 	return 0;
-}
-
-void smtp_wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n-- > 0)
-		*v++ = 0;
-}
-
-enum smtp_sasl_result smtp_sasl_field(const char *b64, size_t len, char *out)
-{
-	unsigned char dec[BASE64_DECODED_MAX(SMTP_SASL_B64_MAX)];
-	size_t n;
-
-	if (len > SMTP_SASL_B64_MAX || base64_decode(b64, len, dec, sizeof dec, &n) < 0)
-		return SMTP_SASL_BAD_BASE64;
-	if (n > SMTP_SASL_FIELD_MAX || memchr(dec, '\0', n) != NULL) {
-		smtp_wipe(dec, sizeof dec);
-		return SMTP_SASL_BAD_MESSAGE;
-	}
-	memcpy(out, dec, n);
-	out[n] = '\0';
-	smtp_wipe(dec, sizeof dec);
-	return SMTP_SASL_OK;
-}
-
-enum smtp_sasl_result smtp_sasl_plain(const char *b64, size_t len, char *user_r,
-				      char *pass_r)
-{
-	unsigned char dec[BASE64_DECODED_MAX(SMTP_SASL_B64_MAX)];
-	const unsigned char *z1, *z2;
-	size_t n, la, lu, lp;
-	enum smtp_sasl_result r = SMTP_SASL_BAD_MESSAGE;
-
-	user_r[0] = pass_r[0] = '\0';
-	if (len > SMTP_SASL_B64_MAX || base64_decode(b64, len, dec, sizeof dec, &n) < 0)
-		return SMTP_SASL_BAD_BASE64;
-	/* message = [authzid] UTF8NUL authcid UTF8NUL passwd (RFC 4616 section 2) */
-	z1 = memchr(dec, '\0', n);
-	if (z1 == NULL)
-		goto out;
-	z2 = memchr(z1 + 1, '\0', n - (size_t)(z1 + 1 - dec));
-	if (z2 == NULL)
-		goto out;
-	la = (size_t)(z1 - dec);
-	lu = (size_t)(z2 - z1 - 1);
-	lp = n - (size_t)(z2 + 1 - dec);
-	if (lu == 0 || lp == 0 || la > SMTP_SASL_FIELD_MAX || lu > SMTP_SASL_FIELD_MAX ||
-	    lp > SMTP_SASL_FIELD_MAX || memchr(z2 + 1, '\0', lp) != NULL)
-		goto out;
-	if (la != 0 && (la != lu || memcmp(dec, z1 + 1, lu) != 0)) {
-		r = SMTP_SASL_BAD_AUTHZID;
-		goto out;
-	}
-	memcpy(user_r, z1 + 1, lu);
-	user_r[lu] = '\0';
-	memcpy(pass_r, z2 + 1, lp);
-	pass_r[lp] = '\0';
-	r = SMTP_SASL_OK;
-out:
-	smtp_wipe(dec, sizeof dec);
-	return r;
 }

@@ -1,7 +1,7 @@
 /*
  * Pure parsing for smtpd, with no I/O, so that fuzzers and tests drive it directly: the
  * command line, the RFC 5321 section 4.1.2 Path and Mailbox grammar, the ESMTP
- * parameters of MAIL and RCPT, BDAT's arguments and SASL PLAIN.
+ * parameters of MAIL and RCPT and BDAT's arguments (SASL is lib/sasl.h's).
  */
 #ifndef SMTPD_PARSE_H
 #define SMTPD_PARSE_H
@@ -69,23 +69,5 @@ int smtp_keyword_colon(const char *s, const char *kw);
 /* BDAT arguments, RFC 3030 section 2: "chunk-size [SP end-marker]", end-marker "LAST".
  * 0 with *size_r and *last_r, or -1 with errno EINVAL / ERANGE. */
 int smtp_bdat_args(const char *s, uint64_t *size_r, int *last_r);
-
-enum smtp_sasl_result {
-	SMTP_SASL_OK = 0,
-	SMTP_SASL_BAD_BASE64,	/* RFC 4954 section 4: 501 5.5.2 */
-	SMTP_SASL_BAD_MESSAGE,	/* not authzid NUL authcid NUL passwd (RFC 4616) */
-	SMTP_SASL_BAD_AUTHZID,	/* authzid names another user: no proxy logins */
-};
-
-/* The base64 of a SASL PLAIN message into user_r, pass_r (each SMTP_SASL_FIELD_MAX + 1
- * bytes). The decoded copy is wiped before returning. */
-enum smtp_sasl_result smtp_sasl_plain(const char *b64, size_t len, char *user_r,
-				      char *pass_r);
-/* One base64 field of AUTH LOGIN (RFC 4954 via draft-murchison-sasl-login) into out
- * (SMTP_SASL_FIELD_MAX + 1 bytes), NUL-terminated; NUL bytes inside are refused. */
-enum smtp_sasl_result smtp_sasl_field(const char *b64, size_t len, char *out);
-
-/* Wipe n bytes in a way the compiler must keep (passwords). */
-void smtp_wipe(void *p, size_t n);
 
 #endif

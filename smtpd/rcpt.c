@@ -75,7 +75,6 @@ static int each_line(const char *path, size_t max, int (*fn)(char *line, void *a
 			break;
 		line_chomp(line, &len);
 		rc = fn(line, arg);
-		smtp_wipe(line, max);	/* the users file holds password hashes */
 		if (rc != 0)
 			break;
 	}
@@ -83,37 +82,27 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(r);
-	if (line != NULL)
-		smtp_wipe(line, max);
 	free(line);
 	return rc;
 }
 
-struct user_find {
-	const char *name;
-	struct smtp_user *u;
-};
-
-/* A passwd-file(5) line (lib/pwfile.h); the first entry for the name wins, compared
- * without case as mail local parts are. */
-static int users_line(char *line, void *arg)
+/* Where postmaster goes when no alias or user has that name: --postmaster, else the
+ * first user of the users file (the admin who wrote it, on a small site), else root
+ * (whose mail the system's aliases send to a person). 0, or -1 when there is none. */
+static int postmaster_default(struct smtp *s, char *name, size_t size)
 {
-	struct user_find *f = arg;
 	struct pwent e;
-	const char *why = NULL;
+	int rc = -1;
 
-	memset(&e, 0, sizeof e);
-	if (pwfile_parse_line(line, &e, &why) != 0)
-		return 0;	/* comments, blanks; checkpassword-file logs malformed lines */
-	if (strcasecmp(e.user, f->name) != 0)
-		return 0;
-	if (str_lcpy(f->u->home, e.home, sizeof f->u->home) >= sizeof f->u->home) {
-		log_warn("users file: home of %.64s is too long", f->name);
-		return 0;
-	}
-	f->u->uid = e.uid;
-	f->u->gid = e.gid;
-	return 1;
+	if (s->opt.postmaster != NULL)
+		return str_lcpy(name, s->opt.postmaster, size) < size ? 0 : -1;
+	if (s->opt.users == NULL)
+		return str_lcpy(name, SMTP_POSTMASTER_SYSTEM, size) < size ? 0 : -1;
+	if (pwfile_lookup(s->opt.users, NULL, &e, NULL, NULL) == 1 &&
+	    str_lcpy(name, e.user, size) < size)
+		rc = 0;
+	pwent_free(&e);
+	return rc;
 }
 
 /* 1 found, 0 unknown, -1 with errno. */
@@ -122,8 +111,18 @@ static int user_lookup(struct smtp *s, const char *name, struct smtp_user *u)
 	struct passwd *pw;
 
 	if (s->opt.users != NULL) {
-		struct user_find f = { name, u };
-		return each_line(s->opt.users, PWFILE_LINE_MAX, users_line, &f);
+		/* The name rule is pwfile's, the one checkpassword-file logs in with. */
+		struct pwent e;
+		int rc = pwfile_lookup(s->opt.users, name, &e, NULL, NULL);
+
+		if (rc == 1 && str_lcpy(u->home, e.home, sizeof u->home) >= sizeof u->home) {
+			log_warn("users file: home of %.64s is too long", name);
+			rc = 0;
+		}
+		u->uid = e.uid;
+		u->gid = e.gid;
+		pwent_free(&e);
+		return rc;
 	}
 	errno = 0;
 	pw = getpwnam(name);
@@ -164,6 +163,21 @@ static int aliases_line(char *line, void *arg)
 	if (buf_puts(f->targets, colon + 1) < 0)
 		return -1;
 	return 1;
+}
+
+int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets)
+{
+	struct alias_find f = { name, targets };
+	int rc;
+
+	if (s->opt.aliases == NULL)
+		return 0;
+	rc = each_line(s->opt.aliases, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
+	if (rc < 0 && errno == ENOENT)
+		return 0;
+	if (rc < 0)
+		log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
+	return rc;
 }
 
 static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
@@ -214,7 +228,23 @@ struct resolve {
 	struct smtp *s;
 	size_t rcpt;
 	int added;
+	const char *domain;	/* of the address being resolved, as configured */
 };
+
+/* Our spelling of a local domain d (one of --domain, the host name or localhost), or
+ * the first of them for "" (<postmaster>): the domain of Delivered-To. */
+static const char *our_domain(const struct smtp *s, const char *d)
+{
+	size_t i;
+
+	if (s->opt.domains == NULL)
+		return strcasecmp(d, "localhost") == 0 ? "localhost" : s->host;
+	for (i = 0; s->opt.domains[i] != NULL; i++) {
+		if (strcasecmp(d, s->opt.domains[i]) == 0)
+			return s->opt.domains[i];
+	}
+	return s->opt.domains[0];
+}
 
 static int resolve_local(struct resolve *r, const char *name, int depth);
 
@@ -227,11 +257,17 @@ static int resolve_target(struct resolve *r, const char *t, int depth)
 	if (at == NULL)
 		return resolve_local(r, t, depth);
 	if (smtp_domain_is_local(r->s, at + 1)) {
+		const char *was = r->domain;
+		int rc;
+
 		if ((size_t)(at - t) > SMTP_LOCAL_MAX)
 			return RES_UNKNOWN;
 		memcpy(local, t, (size_t)(at - t));
 		local[at - t] = '\0';
-		return resolve_local(r, local, depth);
+		r->domain = our_domain(r->s, at + 1);
+		rc = resolve_local(r, local, depth);
+		r->domain = was;
+		return rc;
 	}
 	/* Forwarding elsewhere is relaying: only for an authenticated sender, and only
 	 * through --relay-via. */
@@ -283,6 +319,7 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 {
 	struct smtp *s = r->s;
 	char base[SMTP_LOCAL_MAX + 1], root[PATH_MAX], dir[PATH_MAX];
+	char mailbox[SMTP_PATH_MAX + 1];
 	const char *tag = NULL;
 	struct smtp_user u;
 	struct buf targets;
@@ -304,26 +341,35 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 		*plus = '\0';
 		tag = name + (plus - base) + 1;
 	}
-	if (s->opt.aliases != NULL) {
-		struct alias_find f = { base, &targets };
-		buf_init(&targets, SMTP_ALIAS_LINE_MAX);
-		rc = each_line(s->opt.aliases, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
-		if (rc < 0 && errno != ENOENT) {
-			log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
-			buf_free(&targets);
-			return RES_TEMP;
-		}
-		if (rc == 1) {
-			rc = resolve_alias(r, buf_str(&targets), depth);
-			buf_free(&targets);
-			return rc;
-		}
+	buf_init(&targets, SMTP_ALIAS_LINE_MAX);
+	rc = smtp_alias_lookup(s, base, &targets);
+	if (rc < 0) {
 		buf_free(&targets);
+		return RES_TEMP;
 	}
+	if (rc == 1) {
+		rc = resolve_alias(r, buf_str(&targets), depth);
+		buf_free(&targets);
+		return rc;
+	}
+	buf_free(&targets);
 	rc = user_lookup(s, base, &u);
 	if (rc < 0) {
 		log_warn("users %s: %s", s->opt.users != NULL ? s->opt.users : "(system)",
 			 strerror(errno));
+		return RES_TEMP;
+	}
+	if (rc == 0 && strcmp(base, SMTP_POSTMASTER) == 0) {
+		/* RFC 5321 4.5.1: postmaster must always be accepted. */
+		char pm[SMTP_LOCAL_MAX + 1];
+
+		if (postmaster_default(s, pm, sizeof pm) == 0 &&
+		    strcasecmp(pm, SMTP_POSTMASTER) != 0) {
+			rc = resolve_local(r, pm, depth + 1);
+			if (rc != RES_UNKNOWN)
+				return rc;
+		}
+		log_warn("postmaster has no mailbox: alias it, or see --postmaster");
 		return RES_TEMP;
 	}
 	if (rc == 0)
@@ -341,12 +387,16 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 	    maildir_folder_path(root, tag, dir, sizeof dir) >= 0 &&
 	    maildir_is_maildir(dir) == 1) {
 		/* the folder exists: deliver there */
+		rc = snprintf(mailbox, sizeof mailbox, "%s+%s@%s", base, tag, r->domain);
 	} else {
 		str_lcpy(dir, root, sizeof dir);
+		rc = snprintf(mailbox, sizeof mailbox, "%s@%s", base, r->domain);
 	}
+	if (rc < 0 || (size_t)rc >= sizeof mailbox)
+		return RES_UNKNOWN;
 	if (smtp_quota_over(root, 0))
 		return RES_QUOTA;
-	if (add_target(s, r->rcpt, 0, base, dir, root, u.uid, u.gid) < 0)
+	if (add_target(s, r->rcpt, 0, mailbox, dir, root, u.uid, u.gid) < 0)
 		return RES_TEMP;
 	r->added++;
 	return RES_OK;
@@ -355,7 +405,7 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 int smtp_rcpt_resolve(struct smtp *s, size_t index)
 {
 	const struct smtp_addr *a = &s->rcpt[index].addr;
-	struct resolve r = { s, index, 0 };
+	struct resolve r = { s, index, 0, NULL };
 	size_t before = s->ntg;
 	int rc;
 
@@ -372,6 +422,7 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 		}
 		return 0;
 	}
+	r.domain = our_domain(s, a->domain);
 	rc = resolve_local(&r, a->local, 0);
 	if (rc == RES_OK && r.added == 0)
 		rc = RES_UNKNOWN;

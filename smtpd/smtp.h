@@ -36,6 +36,8 @@ struct smtp_opts {
 	int lmtp;			/* --lmtp */
 	int allow_plaintext;		/* --allow-plaintext */
 	const char *relay_via;		/* --relay-via PROGRAM */
+	const char *postmaster;		/* --postmaster NAME; NULL: smtpd(8)'s default */
+	int any_sender;			/* --any-sender: no MAIL FROM check after AUTH */
 	char **checkpw_argv;		/* CHECKPW ARGS... POSTAUTH, NULL-ended; NULL: no AUTH */
 };
 
@@ -50,7 +52,8 @@ struct smtp_rcpt {
 struct smtp_target {
 	size_t rcpt;			/* index of the RCPT it came from */
 	int remote;
-	char *addr;			/* remote: the address; local: the user name */
+	char *addr;			/* remote: the address; local: the mailbox's address
+					 * after aliases, user[+folder]@domain (Delivered-To) */
 	char *dir;			/* local: the folder's Maildir directory */
 	char *root;			/* local: the user's Maildir (maildirsize lives here) */
 	uid_t uid;
@@ -87,7 +90,7 @@ struct smtp {
 	int tls;		/* the wrapper says the connection is TLS */
 	int secure;		/* plaintext AUTH allowed (TLS, loopback, --allow-plaintext) */
 	int authed;
-	char auth_user[SMTP_SASL_FIELD_MAX + 1];
+	char auth_user[SASL_FIELD_MAX + 1];
 
 	/* The transaction. */
 	struct smtp_addr from;
@@ -128,6 +131,12 @@ smtp_handler smtp_cmd_ehlo, smtp_cmd_helo, smtp_cmd_lhlo, smtp_cmd_mail, smtp_cm
 /* rcpt.c: resolve a RCPT address into targets (appended to s->tg). Returns 0 when
  * accepted, else the reply was sent: 1 (refused). -1 on a fatal error. */
 int smtp_rcpt_resolve(struct smtp *s, size_t index);
+/* The targets of alias name (case-insensitive) into targets: 1 found, 0 not (or no
+ * aliases file), -1 with errno when the file cannot be read (logged). */
+int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets);
+/* sender.c: 1 when the authenticated user may send as a (smtpd(8) SENDERS), 0 when
+ * not, -1 when that cannot be told now (the aliases file unreadable). */
+int smtp_sender_owned(struct smtp *s, const struct smtp_addr *a);
 /* 1 when domain (ASCII case-insensitive) is one of ours. */
 int smtp_domain_is_local(const struct smtp *s, const char *domain);
 /* Maildir++ quota (maildirsize in root): 1 when adding size octets (one message when

@@ -61,13 +61,17 @@ serve() {
 	show "$tmp/greet.err" "$tmp/$1.log"
 	return 1
 }
-# deliver NAME FILE USER FIXTURE [AUTH...]: smtplib sends FIXTURE to USER@example.org
+# deliver NAME FILE USER FIXTURE [--auth LOGIN ...]: smtplib sends FIXTURE to
+# USER@example.org, from sender@example.net or, after AUTH, from LOGIN@example.org (an
+# authenticated user may send only from its own addresses)
 deliver() {
 	name=$1 file=$2 u=$3 x=$4
 	shift 4
-	if timeout $TMO "$PYTHON" "$h" smtplib 127.0.0.1 "$port" sender@example.net "$u@example.org" \
+	from=sender@example.net
+	if [ "${1:-}" = --auth ]; then from=$2@example.org; fi
+	if timeout $TMO "$PYTHON" "$h" smtplib 127.0.0.1 "$port" "$from" "$u@example.org" \
 		"$tmp/fix/$x.eml" --8bit "$@" >"$tmp/$name.err" 2>&1 &&
-		"$PYTHON" "$h" stored "$tmp/home/$u/Maildir" "$tmp/fix" "$x" sender@example.net \
+		"$PYTHON" "$h" stored "$tmp/home/$u/Maildir" "$tmp/fix" "$x" "$from" \
 			"$u@example.org" >"$tmp/$name.cmp" 2>&1; then
 		ok "$name: smtplib delivers byte-exact through $file"
 	else

@@ -5,8 +5,8 @@
 # removed for the comparison. An optional pop3-*.opts (sourced) sets
 #   MODE=preauth|login  ARGS="options"  TLS=1  SHOWDIR=1 (append the files on disk)
 # In login mode pop3d runs fixtures/pop3-checkpw.sh as its checkpassword program.
-# The APOP timestamp is pinned with POP3D_TEST_TIMESTAMP (honoured only when fd 0 is
-# not a socket).
+# The APOP timestamp is pinned with POP3D_TEST_TIMESTAMP (honoured only by the test
+# build, -DMAILD_TEST_HOOKS, that make check makes).
 set -u
 : "${BIN:?}"
 here=$(cd "$(dirname "$0")" && pwd)

@@ -9,9 +9,10 @@
 # An optional smtp-*.opts (sourced) sets
 #   ARGS="options"  CHECKPW=1 (AUTH via fixtures/smtp-checkpw.sh)  TLS=1
 #   PEER=address (TCPREMOTEIP)  SHOWDIR=1 (append what was stored)
+#   FIXTURE_EDIT="shell commands" (run on the fresh fixture, in $t)
 # smtpd always gets --hostname mx.test --users, --aliases and --domain example.org;
-# the Received: date is pinned with SMTPD_TEST_DATE (honoured only when fd 0 is not a
-# socket).
+# the Received: date is pinned with SMTPD_TEST_DATE (honoured only by the test build,
+# -DMAILD_TEST_HOOKS, that make check makes).
 set -u
 : "${BIN:?}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,12 +20,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/fixtures/transcript-lib.sh
 . "$here/fixtures/transcript-lib.sh"
 
-transcript_defaults() { ARGS="" CHECKPW=0 TLS=0 PEER="" SHOWDIR=0; }
+transcript_defaults() { ARGS="" CHECKPW=0 TLS=0 PEER="" SHOWDIR=0 FIXTURE_EDIT=""; }
 transcript_listing() { smtp_listing "$1"; }
 # transcript_session IN T: smtpd fed the client's bytes made from IN
 transcript_session() {
 	in=$1 t=$2
 	smtp_fixture "$t"
+	if [ -n "$FIXTURE_EDIT" ]; then (cd "$t" && eval "$FIXTURE_EDIT") || return 1; fi
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%b\r\n' "$line"
 	done <"$in" >"$t/input"

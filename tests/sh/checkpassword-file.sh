@@ -115,6 +115,11 @@ login alice alicePW-4s7q "" sh -c 'echo "$SHELL $(id -u)"'
 check "PROG gets SHELL and the entry's uid" test "$(cat "$d/out")" = "/bin/sh $uid"
 login alice alicePW-4s7q "" sh -c 'exec 2>/dev/null; if true <&3; then echo open; else echo closed; fi'
 check "fd 3 is closed in PROG" test "$(cat "$d/out")" = closed
+# Names match without case (passwd-file(5)), as smtpd's recipients do; USER is the
+# entry's own spelling, so the session's mailbox does not depend on how one typed it.
+login ALICE alicePW-4s7q ""
+check "login name in another case: exit 0" test "$rc" = 0
+check "login name in another case: USER is the entry's" test "$(cat "$d/out")" = "alice $ha $(physical "$ha")"
 expect "wrong password" 1 alice alicePW-4s7Q
 check "PROG not run on failure" test ! -s "$d/out"
 expect "empty password" 1 alice ""

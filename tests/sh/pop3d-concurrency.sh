@@ -2,8 +2,9 @@
 # pop3d while other processes change the Maildir: a session's view is frozen at login
 # (a delivery is not shown), a message flagged (renamed) by someone else is still
 # retrieved, one expunged by someone else gives -ERR and QUIT still works, a second
-# POP3 session gets [IN-USE], a dropped connection changes nothing, and after the
-# session the lock is free again. Sessions are driven through a FIFO, one command at
+# POP3 session gets [IN-USE] (after waiting for the lock), a dropped connection changes
+# nothing, after the session the lock is free again, and a client reconnecting right
+# after a drop is served once the old session lets go. Sessions are driven through a FIFO, one command at
 # a time.
 set -u
 : "${BIN:?}"
@@ -54,9 +55,13 @@ check "message expunged by another process: -ERR" send 'RETR 3' \
 	'-ERR Message 3 was removed by another session'
 check "session goes on" send NOOP '+OK Nothing done'
 
-# A second POP3 session while the first holds the lock.
+# A second POP3 session while the first holds the lock: [IN-USE] once the wait for the
+# lock (shortened by the test-only POP3D_TEST_LOCK_WAIT_MS) is over.
+POP3D_TEST_LOCK_WAIT_MS=300
+export POP3D_TEST_LOCK_WAIT_MS
 printf 'STAT\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth >"$d/out2" 2>/dev/null
 rc2=$?
+unset POP3D_TEST_LOCK_WAIT_MS
 check "second session gets [IN-USE]" sh -c "tr -d '\r' <'$d/out2' | grep -qxF -- '-ERR [IN-USE] Mailbox is locked by another POP3 session'"
 check "second session exits 0" test "$rc2" = 0
 check "second session serves nothing" sh -c "! grep -q '^+OK 5' '$d/out2'"
@@ -84,6 +89,20 @@ check "dropped connection changed nothing" test "$before" = "$(pop3_listing "$d"
 # The lock went with the dropped session.
 printf 'QUIT\r\n' | as_user "$BIN/pop3d" --preauth >"$d/out3" 2>/dev/null
 check "lock released after the drop" sh -c "tr -d '\r' <'$d/out3' | grep -qxF '+OK Logging out.'"
+
+# A client whose connection dropped reconnects at once, before the old session has
+# noticed: the new session waits for the lock (5 s at most) instead of [IN-USE].
+start
+check "old session holds the lock" send STAT '+OK 4 207'
+# (fd 3, the old session's FIFO, closed: else its EOF would never come)
+{ printf 'STAT\r\nQUIT\r\n' | as_user "$BIN/pop3d" --preauth >"$d/out4" 2>/dev/null; } 3>&- &
+pid4=$!
+sleep 0.5
+finish
+wait "$pid4"
+check "reconnect at once: no [IN-USE]" sh -c "! grep -q 'IN-USE' '$d/out4'"
+check "reconnect at once: served when the old session lets go" \
+	sh -c "tr -d '\r' <'$d/out4' | grep -qxF '+OK 4 207'"
 
 # Autologout (RFC 1939 section 3), shortened by the test-only POP3D_TEST_IDLE_MS: an
 # idle session gets -ERR and ends without touching the mailbox.

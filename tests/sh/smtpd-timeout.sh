@@ -1,6 +1,6 @@
 #!/bin/sh
-# RFC 5321 4.5.3.2 timeouts, shortened by the test-only SMTPD_TEST_TIMEOUT_MS (ignored on
-# sockets): a client silent between commands, and one silent in the middle of DATA,
+# RFC 5321 4.5.3.2 timeouts, shortened by the test-only SMTPD_TEST_TIMEOUT_MS (honoured
+# only by make check's build): a client silent between commands, and one silent in the middle of DATA,
 # both get 421 4.4.2 and the connection ends; the half-sent message is not stored.
 set -u
 : "${BIN:?}"

@@ -36,6 +36,13 @@ printf 'EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<ann@example.o
 	"$BIN/smtpd" --users "$d/users" --domain example.org >"$d/out" 2>/dev/null
 check "two RCPTs, one mailbox: accepted" grep -q '^250 2.0.0' "$d/out"
 check "two RCPTs, one mailbox: one copy" test "$(find "$d/ann/Maildir/new" -type f | wc -l)" = 1
+# The same rule for logins and recipients: an entry written in capitals is found by a
+# lower-case RCPT, and checkpassword-file logs it in under any case.
+printf '\nDee:{PLAIN}deePW:%s:%s::%s/cid::\n' "$uid" "$gid" "$d" >>"$d/users"
+check "an entry in capitals is a recipient in lower case" sh -c "[ \"\$(printf '%s' \"$(rcpt dee@example.org)\" | cut -c1-3)\" = 250 ]"
+printf 'dEE\000deePW\000\000' >"$d/fd3"
+check "checkpassword-file finds the same entry" sh -c \
+	"CHECKPW_FAIL_DELAY_MS=0 '$BIN/checkpassword-file' '$d/users' sh -c 'test \"\$USER\" = Dee' 3<'$d/fd3' 2>/dev/null"
 
 echo "smtpd-users: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
