@@ -130,11 +130,8 @@ smtp_handler smtp_cmd_ehlo, smtp_cmd_helo, smtp_cmd_lhlo, smtp_cmd_mail, smtp_cm
 int smtp_rcpt_resolve(struct smtp *s, size_t index);
 /* 1 when domain (ASCII case-insensitive) is one of ours. */
 int smtp_domain_is_local(const struct smtp *s, const char *domain);
-/* Maildir++ quota (maildirsize in root): 1 when adding size octets (one message when
- * size > 0) would exceed it, or when it is exceeded already (size 0); 0 otherwise. */
-int smtp_quota_over(const char *root, uint64_t size);
-/* Record a delivered message of size octets in maildirsize, when there is one. */
-void smtp_quota_add(const char *root, uint64_t size);
+/* Log why maildir_quota_check() failed for root (errno as it left it). */
+void smtp_quota_log_error(const char *root);
 
 /* deliver.c: deliver s->msg to every target, setting each target's result. The trace
  * headers are written here. 0, or -1 on a fatal error. all_or_nothing (SMTP): when any
