@@ -299,7 +299,9 @@ static int quota_load(const char *root, int flags, uint64_t add_bytes, uint64_t 
 	}
 	if (maildir_quota_parse(buf, (size_t)n, q) == 0)
 		return 0;
-	recalc = n >= MAILDIR_QUOTA_FILE_MAX || q->damaged;
+	/* No usage line at all: every writer puts one with the definition, so this is a
+	 * file an administrator just made with the definition alone. Count it. */
+	recalc = n >= MAILDIR_QUOTA_FILE_MAX || q->damaged || q->lines == 0;
 	/* maildirquota.txt: numbers saying "over" are believed only from a file of one
 	 * usage line (a fresh recount) younger than 15 minutes. */
 	if (!recalc && maildir_quota_over(q, add_bytes, add_count) &&

@@ -10,7 +10,9 @@
  * The file is never trusted blindly. It is recalculated from the messages on disk when
  * it is 5120 bytes or more, when a line is not two numbers or a sum is negative, and
  * when its numbers say "over quota" but it has more than one usage line or is older
- * than 15 minutes (the spec's rules, which Courier and Dovecot follow).
+ * than 15 minutes (the spec's rules, which Courier and Dovecot follow); also when it
+ * has no usage line at all (how an administrator sets a new quota: the definition
+ * alone).
  *
  * A maildirsize that is not a regular file (a FIFO, a device, a directory, a symlink to
  * anything) is never opened for reading or writing: every call fails at once with errno

@@ -317,6 +317,14 @@ static void test_check(void)
 	test_assert(maildir_quota_check(md, 0, 0, 0, &over) == 0 && over == 1);
 	test_end();
 
+	test_begin("check: a definition without usage lines is counted");
+	put_size("1000000S\n");
+	test_assert(maildir_quota_check(md, 0, 1, MAILDIR_QUOTA_NORECALC, &over) == 0);
+	test_assert_str(slurp("maildirsize"), "1000000S\n");
+	test_assert(maildir_quota_get(md, 0, &q) == 1 && q.bytes == 1157 && q.count == 4);
+	test_assert_str(slurp("maildirsize"), "1000000S\n1157 4\n");
+	test_end();
+
 	test_begin("check: the count limit");
 	put_size("4C\n0 3\n");
 	test_assert(maildir_quota_check(md, 5000, 1, 0, &over) == 0 && over == 0);
