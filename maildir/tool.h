@@ -18,6 +18,7 @@
 #define EX_CANTCREAT 73
 #define EX_IOERR 74
 #define EX_TEMPFAIL 75
+#define EX_NOPERM 77		/* over quota: Courier deliverquota, dovecot-lda -e */
 
 #define TOOL_PROBLEMS 1		/* `check` found something to report */
 

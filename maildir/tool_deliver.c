@@ -3,8 +3,9 @@
  *
  * MTAs pass the envelope in the environment (Postfix and OpenSMTPD set SENDER and
  * RECIPIENT; procmail-style callers may not), and expect sysexits: 0 delivered and
- * durable, 75 try again later, never a partial message in new/ (the library's tmp/ +
- * fsync + link protocol makes that so). Return-Path and Delivered-To are added above the
+ * durable, 75 try again later, 77 over the Maildir++ quota (what Courier's deliverquota
+ * and dovecot-lda -e answer; the MTA bounces the message with our stderr line), never
+ * a partial message in new/ (the library's tmp/ + fsync + link protocol makes that so). Return-Path and Delivered-To are added above the
  * message when the envelope is known, as RFC 5321 4.4 asks of the final delivery.
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "buf.h"
 #include "log.h"
 #include "maildir_deliver.h"
+#include "maildir_quota.h"
 #include "tool.h"
 
 #define DELIVER_CHUNK 65536
@@ -61,6 +63,7 @@ int tool_deliver(int argc, char **argv)
 	struct buf h;
 	char *chunk = NULL;
 	ssize_t got;
+	int over;
 
 	if (argc < 1 || argc > 2)
 		return EX_USAGE;
@@ -88,10 +91,28 @@ int tool_deliver(int argc, char **argv)
 		if (maildir_tmp_write(&t, chunk, (size_t)got) < 0)
 			goto fail_write;
 	}
+	/* maildirquota.txt: the size is known now; over quota, back out of tmp/. */
+	if (maildir_quota_check(argv[0], t.size, 1, 0, &over) < 0) {
+		log_warn("%s/maildirsize: %s", argv[0], errno == EINVAL ?
+			 "not a regular file (FIFO, device, symlink or directory?)" :
+			 strerror(errno));
+		goto fail_abort;
+	}
+	if (over) {
+		log_warn("%s: mailbox full (Maildir++ quota)", argv[0]);
+		maildir_tmp_abort(&t);
+		buf_free(&h);
+		free(chunk);
+		return EX_NOPERM;
+	}
 	if (maildir_tmp_commit(&t, "new", 0, 0, name, sizeof name) < 0) {
 		log_warn("%s: cannot store the message: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* Delivered: a usage line that cannot be written waits for the next recount. */
+	if (maildir_quota_add(argv[0], (int64_t)t.size, 1) < 0)
+		log_warn("%s/maildirsize: cannot record the delivery: %s", argv[0],
+			 strerror(errno));
 	log_info("delivered %s/new/%s", path, name);
 	buf_free(&h);
 	free(chunk);

@@ -19,6 +19,7 @@
 #include "io.h"
 #include "log.h"
 #include "maildir_deliver.h"
+#include "maildir_quota.h"
 #include "str.h"
 
 #include <errno.h>
@@ -102,12 +103,17 @@ struct owner_group {
 static int prepare_one(struct smtp *s, struct smtp_target *t, struct maildir_tmp *tmp)
 {
 	struct buf h;
-	int rc = ST_TEMP;
+	int rc = ST_TEMP, over;
 
 	buf_init(&h, 4096);
 	if (trace_headers(s, s->rcpt[t->rcpt].addr.text, t->addr, &h) < 0)
 		goto out;
-	if (smtp_quota_over(t->root, h.len + s->msg.len)) {
+	/* As the owner: a maildirsize that needs it is recounted here. */
+	if (maildir_quota_check(t->root, h.len + s->msg.len, 1, 0, &over) < 0) {
+		smtp_quota_log_error(t->root);
+		goto out;
+	}
+	if (over) {
 		rc = ST_QUOTA;
 		goto out;
 	}
@@ -139,7 +145,11 @@ static int commit_one(struct smtp_target *t, struct maildir_tmp *tmp)
 		maildir_tmp_abort(tmp);
 		return ST_TEMP;
 	}
-	smtp_quota_add(t->root, tmp->size);
+	/* The message is delivered: a usage line that cannot be written is only logged,
+	 * and the next recount makes up for it. */
+	if (maildir_quota_add(t->root, (int64_t)tmp->size, 1) < 0)
+		log_warn("%s/maildirsize: cannot record the delivery: %s", t->root,
+			 strerror(errno));
 	return ST_OK;
 }
 

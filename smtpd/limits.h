@@ -68,7 +68,4 @@
 /* HELO/EHLO argument kept for the Received: line, cut to this length. */
 #define SMTP_HELO_MAX 255
 
-/* Courier's maildirquota: read at most this much of maildirsize. */
-#define SMTP_MAILDIRSIZE_MAX 5120
-
 #endif

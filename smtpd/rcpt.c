@@ -13,6 +13,7 @@
 #include "pwfile.h"
 #include "maildir_deliver.h"
 #include "maildir_folder.h"
+#include "maildir_quota.h"
 #include "str.h"
 
 #include <ctype.h>
@@ -325,7 +326,7 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 	struct buf targets;
 	char *plus;
 	size_t i;
-	int rc;
+	int rc, over;
 
 	if (depth > SMTP_ALIAS_DEPTH_MAX) {
 		log_warn("alias expansion deeper than %d at %.64s", SMTP_ALIAS_DEPTH_MAX, name);
@@ -394,7 +395,14 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 	}
 	if (rc < 0 || (size_t)rc >= sizeof mailbox)
 		return RES_UNKNOWN;
-	if (smtp_quota_over(root, 0))
+	/* Is there room for one more message at all? Read only: this process is not the
+	 * mailbox owner, so a maildirsize that needs a recount is left for the delivery
+	 * (which runs as the owner and checks again with the real size). */
+	if (maildir_quota_check(root, 1, 1, MAILDIR_QUOTA_NORECALC, &over) < 0) {
+		smtp_quota_log_error(root);
+		return RES_TEMP;
+	}
+	if (over)
 		return RES_QUOTA;
 	if (add_target(s, r->rcpt, 0, mailbox, dir, root, u.uid, u.gid) < 0)
 		return RES_TEMP;
@@ -453,89 +461,11 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 	}
 }
 
-/* Maildir++ quota (shared/rfc/maildirquota.txt): the first line of maildirsize is the
- * definition ("10000000S,1000C"), each further line "bytes count" to add up. */
-static int quota_read(const char *root, uint64_t *smax, uint64_t *cmax, int64_t *bytes,
-		      int64_t *count)
+void smtp_quota_log_error(const char *root)
 {
-	char path[PATH_MAX], *p, *nl;
-	struct buf b;
-	int n = snprintf(path, sizeof path, "%s/maildirsize", root), first = 1;
-
-	*smax = *cmax = 0;
-	*bytes = *count = 0;
-	if (n < 0 || (size_t)n >= sizeof path)
-		return -1;
-	buf_init(&b, SMTP_MAILDIRSIZE_MAX * 16);
-	if (io_read_file(path, &b) < 0) {
-		buf_free(&b);
-		return -1;
-	}
-	for (p = b.s; p != NULL && *p != '\0'; p = nl) {
-		nl = strchr(p, '\n');
-		if (nl != NULL)
-			*nl++ = '\0';
-		if (first) {
-			char *q = p;
-			first = 0;
-			while (*q != '\0') {
-				uint64_t v = 0;
-				size_t k = 0;
-				while (isdigit((unsigned char)q[k]))
-					k++;
-				if (k > 0 && str_to_u64(q, k, UINT64_MAX / 2, &v) == 0) {
-					if (q[k] == 'S')
-						*smax = v;
-					else if (q[k] == 'C')
-						*cmax = v;
-				}
-				q += k;
-				while (*q != '\0' && *q != ',')
-					q++;
-				if (*q == ',')
-					q++;
-			}
-			continue;
-		}
-		{
-			long long sb, sc;
-			if (sscanf(p, "%lld %lld", &sb, &sc) == 2) {
-				*bytes += sb;
-				*count += sc;
-			}
-		}
-	}
-	buf_free(&b);
-	return 0;
-}
-
-int smtp_quota_over(const char *root, uint64_t size)
-{
-	uint64_t smax, cmax;
-	int64_t bytes, count;
-
-	if (quota_read(root, &smax, &cmax, &bytes, &count) < 0)
-		return 0;
-	if (size == 0)
-		return (smax > 0 && bytes >= (int64_t)smax) ||
-		       (cmax > 0 && count >= (int64_t)cmax);
-	return (smax > 0 && bytes + (int64_t)size > (int64_t)smax) ||
-	       (cmax > 0 && count + 1 > (int64_t)cmax);
-}
-
-void smtp_quota_add(const char *root, uint64_t size)
-{
-	char path[PATH_MAX], line[64];
-	int n = snprintf(path, sizeof path, "%s/maildirsize", root), fd, k;
-
-	if (n < 0 || (size_t)n >= sizeof path)
-		return;
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	k = snprintf(line, sizeof line, "%llu 1\n", (unsigned long long)size);
-	/* One write(2) with O_APPEND: concurrent deliveries do not interleave lines. */
-	if (k > 0 && (size_t)k < sizeof line && write(fd, line, (size_t)k) != k)
-		log_warn("%s: %s", path, strerror(errno));
-	close(fd);
+	if (errno == EINVAL)
+		log_warn("%s/maildirsize is not a regular file (FIFO, device, symlink or "
+			 "directory?): refusing with a temporary failure", root);
+	else
+		log_warn("%s/maildirsize: %s", root, strerror(errno));
 }

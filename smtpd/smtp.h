@@ -139,11 +139,8 @@ int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets);
 int smtp_sender_owned(struct smtp *s, const struct smtp_addr *a);
 /* 1 when domain (ASCII case-insensitive) is one of ours. */
 int smtp_domain_is_local(const struct smtp *s, const char *domain);
-/* Maildir++ quota (maildirsize in root): 1 when adding size octets (one message when
- * size > 0) would exceed it, or when it is exceeded already (size 0); 0 otherwise. */
-int smtp_quota_over(const char *root, uint64_t size);
-/* Record a delivered message of size octets in maildirsize, when there is one. */
-void smtp_quota_add(const char *root, uint64_t size);
+/* Log why maildir_quota_check() failed for root (errno as it left it). */
+void smtp_quota_log_error(const char *root);
 
 /* deliver.c: deliver s->msg to every target, setting each target's result. The trace
  * headers are written here. 0, or -1 on a fatal error. all_or_nothing (SMTP): when any
