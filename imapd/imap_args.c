@@ -277,6 +277,11 @@ static int parse(struct imap_cmd *c, const char *s, size_t len,
 		    ch == '[' || i >= IMAP_TAG_MAX)
 			break;
 	}
+	if (i > 0 && i == end && i == len) {
+		memcpy(c->tag, s, i);
+		c->tag[i] = '\0';
+		return fail(&p, "Missing command");
+	}
 	if (i == 0 || i >= end || s[i] != ' ')
 		return fail(&p, i == 0 && end == 0 ? "Empty command" : "Invalid tag");
 	memcpy(c->tag, s, i);
