@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -107,4 +108,28 @@ fail:
 	wipe(data, sizeof data);
 	errno = e;
 	return -1;
+}
+
+const char *checkpw_self_path(const char *argv0, char *buf, size_t bufsz)
+{
+	ssize_t n;
+
+	if (bufsz == 0)
+		return argv0;
+	if (strchr(argv0, '/') != NULL) {
+		char *r = realpath(argv0, NULL);
+
+		if (r != NULL && strlen(r) < bufsz) {
+			memcpy(buf, r, strlen(r) + 1);
+			free(r);
+			return buf;
+		}
+		free(r);
+		return argv0;
+	}
+	n = readlink("/proc/self/exe", buf, bufsz - 1);
+	if (n <= 0)
+		return argv0;
+	buf[n] = '\0';
+	return buf;
 }

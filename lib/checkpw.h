@@ -27,4 +27,9 @@
 int checkpw_run(char *const argv[], const char *user, const char *pass,
 		const char *timestamp, int *status_r);
 
+/* This program as a path the checker can exec after its chdir to HOME: argv0 made
+ * absolute when it holds a '/', else /proc/self/exe, else argv0 itself (found in PATH).
+ * Returns buf or argv0. */
+const char *checkpw_self_path(const char *argv0, char *buf, size_t bufsz);
+
 #endif

@@ -137,6 +137,31 @@ int line_read(struct line_reader *r, char *buf, size_t max, size_t *len_r)
 	}
 }
 
+int line_read_bytewise(struct line_reader *r, int fd, char *buf, size_t max, size_t *len_r)
+{
+	long long deadline = io_deadline(r->timeout_ms);
+
+	for (;;) {
+		char c;
+		ssize_t n;
+		int ms, rc = line_take(r, buf, max, len_r);
+
+		if (rc != LINE_MORE)
+			return rc;
+		ms = io_ms_left(deadline);
+		if (ms == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = io_read_timeout(fd, &c, 1, ms);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return line_eof(r, buf);
+		line_push(r, &c, 1);
+	}
+}
+
 ssize_t line_read_raw(struct line_reader *r, void *p, size_t n)
 {
 	size_t avail = r->len - r->pos;

@@ -54,6 +54,13 @@ int line_read(struct line_reader *r, char *buf, size_t max, size_t *len_r);
  * Only between lines: bytes of a partial line already in the caller's buffer stay there. */
 ssize_t line_read_raw(struct line_reader *r, void *p, size_t n);
 
+/* Like line_read, but reading fd one byte at a time, so that nothing past the line's
+ * LF leaves the fd: before login the session process the checker execs inherits fd 0
+ * and must find a pipelining client's next commands still unread. The deadline
+ * (r->timeout_ms) covers the whole call. Keep r->fd at -1 so that line_read and
+ * line_read_raw never read ahead from fd either. Returns as line_read. */
+int line_read_bytewise(struct line_reader *r, int fd, char *buf, size_t max, size_t *len_r);
+
 /* Bytes read ahead and not yet consumed (a pipelining client has sent more). */
 size_t line_buffered(const struct line_reader *r);
 

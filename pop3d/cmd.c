@@ -102,41 +102,16 @@ void pop3_enter_state(struct pop3 *s, enum pop3_state st)
 
 int pop3_read_line(struct pop3 *s, char *buf, size_t max, size_t *len_r)
 {
-	long long deadline;
-	int rc;
-
 	if (out_flush(&s->out) < 0)
 		return -1;
 	/* The reply to what is read now has one deadline that only the bytes the client
 	 * takes move on (a RETR to a client reading a byte a second ends). */
 	if (!s->bytewise) {
-		rc = line_read(&s->in, buf, max, len_r);
+		int rc = line_read(&s->in, buf, max, len_r);
 		out_start(&s->out);
 		return rc;
 	}
-	deadline = io_deadline(s->idle_ms);
-	for (;;) {
-		char c;
-		ssize_t n;
-		int ms;
-
-		rc = line_take(&s->in, buf, max, len_r);
-		if (rc != LINE_MORE)
-			return rc;
-		ms = io_ms_left(deadline);
-		if (ms == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = io_read_timeout(0, &c, 1, ms);
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			line_init(&s->in, -1, s->in.timeout_ms);
-			return 0;
-		}
-		line_push(&s->in, &c, 1);
-	}
+	return line_read_bytewise(&s->in, 0, buf, max, len_r);
 }
 
 void pop3_capa(struct pop3 *s)

@@ -11,6 +11,7 @@
  */
 #include "pop3.h"
 
+#include "checkpw.h"
 #include "log.h"
 #include "str.h"
 #include "testhook.h"
@@ -31,28 +32,6 @@ static int usage(void)
 	fputs("usage: pop3d [--allow-plaintext] [--uidl uid|filename] CHECKPW [ARGS...]\n"
 	      "       pop3d --preauth [--uidl uid|filename]\n", stderr);
 	return EXIT_USAGE;
-}
-
-/* This program as a path the checker can exec after chdir to HOME. */
-static const char *self_path(const char *argv0, char *buf, size_t bufsz)
-{
-	ssize_t n;
-
-	if (strchr(argv0, '/') != NULL) {
-		char *r = realpath(argv0, NULL);
-		if (r != NULL && strlen(r) < bufsz) {
-			memcpy(buf, r, strlen(r) + 1);
-			free(r);
-			return buf;
-		}
-		free(r);
-		return argv0;
-	}
-	n = readlink("/proc/self/exe", buf, bufsz - 1);
-	if (n <= 0)
-		return argv0;
-	buf[n] = '\0';
-	return buf;
 }
 
 /* RFC 1939 section 3's autologout. POP3D_TEST_IDLE_MS shortens it in test builds only
@@ -120,7 +99,7 @@ int main(int argc, char **argv)
 	}
 	while (i < argc)
 		login_argv[k++] = argv[i++];
-	login_argv[k++] = (char *)self_path(argv[0], self, sizeof self);
+	login_argv[k++] = (char *)checkpw_self_path(argv[0], self, sizeof self);
 	login_argv[k++] = "--session";
 	if (s.opt.uidl_filename) {
 		login_argv[k++] = "--uidl";

@@ -1,0 +1,269 @@
+/*
+ * FETCH and STORE (RFC 3501 6.4.5, 6.4.6) over the client's view.
+ *
+ * FETCH serves FLAGS, UID, INTERNALDATE, RFC822.SIZE and the FAST macro. The items
+ * that need the message structure (ENVELOPE, BODY, BODYSTRUCTURE, BODY[...],
+ * RFC822.*, and the ALL and FULL macros) plug into fetch_items[] below: each row names
+ * an item and its writer, so the structure code adds rows and nothing else changes.
+ */
+#include "imap.h"
+
+#include "log.h"
+#include "maildir_msg.h"
+#include "maildir_name.h"
+#include "seqset.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+/* One FETCH data item: write " NAME value" (the writer puts the name too) for view
+ * index j (client index i). 0, or -1 when the message vanished (the item is left
+ * out) or on error. */
+typedef int fetch_writer(struct imap *s, size_t i, size_t j);
+
+static int put_uid(struct imap *s, size_t i, size_t j)
+{
+	(void)j;
+	out_printf(&s->out, "UID %u", s->m[i].uid);
+	return 0;
+}
+
+static int put_flags(struct imap *s, size_t i, size_t j)
+{
+	const struct maildir_msg *m = maildir_box_msg(s->box, j);
+
+	out_puts(&s->out, "FLAGS ");
+	imap_put_flags(s, m->flags, m->keywords, s->m[i].recent);
+	return 0;
+}
+
+static int put_internaldate(struct imap *s, size_t i, size_t j)
+{
+	char date[40];
+
+	(void)i;
+	if (maildir_box_internaldate(s->box, j) < 0)
+		return -1;
+	/* Dates in UTC: the file keeps no zone, and a fixed zone keeps replies stable. */
+	imap_format_datetime(maildir_box_msg(s->box, j)->internaldate, 0, date, sizeof date);
+	out_printf(&s->out, "INTERNALDATE \"%s\"", date);
+	return 0;
+}
+
+static int put_size(struct imap *s, size_t i, size_t j)
+{
+	(void)i;
+	if (maildir_box_sizes(s->box, j) < 0)
+		return -1;
+	out_printf(&s->out, "RFC822.SIZE %llu",
+		   (unsigned long long)maildir_box_msg(s->box, j)->vsize);
+	return 0;
+}
+
+#define F_UID 1
+#define F_FLAGS 2
+#define F_DATE 4
+#define F_SIZE 8
+
+static const struct fetch_item {
+	const char *name;
+	unsigned bits;		/* the items it stands for (macros stand for several) */
+} fetch_items[] = {
+	{ "UID", F_UID },
+	{ "FLAGS", F_FLAGS },
+	{ "INTERNALDATE", F_DATE },
+	{ "RFC822.SIZE", F_SIZE },
+	{ "FAST", F_FLAGS | F_DATE | F_SIZE },
+	/* hook: ENVELOPE, BODY, BODYSTRUCTURE, BODY[...], BODY.PEEK[...], RFC822,
+	 * RFC822.HEADER, RFC822.TEXT, ALL, FULL come with the message-structure code */
+	{ NULL, 0 },
+};
+
+/* In the order RFC 3501 7.4.2 lists them, as Dovecot answers. */
+static const struct {
+	unsigned bit;
+	fetch_writer *fn;
+} writers[] = {
+	{ F_UID, put_uid }, { F_FLAGS, put_flags }, { F_DATE, put_internaldate },
+	{ F_SIZE, put_size },
+};
+
+static int item_bits(const struct imap_arg *a, unsigned *bits)
+{
+	if (a->type != IMAP_ARG_ATOM)
+		return -1;
+	for (const struct fetch_item *f = fetch_items; f->name != NULL; f++) {
+		if (strcasecmp(f->name, a->s) == 0) {
+			*bits |= f->bits;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int fetch(struct imap *s, struct imap_cmd *c, int uid)
+{
+	const struct imap_arg *items = imap_cmd_arg(c, 1);
+	struct imap_seqset set;
+	unsigned bits = uid ? F_UID : 0;
+	int gone = 0;
+
+	if (c->n_args != 2)
+		return imap_bad(s, "Syntax: FETCH sequence-set items");
+	if (items->type == IMAP_ARG_LIST) {
+		if (items->n == 0)
+			return imap_bad(s, "Empty FETCH item list");
+		for (const struct imap_arg *a = items->child; a != NULL; a = a->next) {
+			if (item_bits(a, &bits) < 0)
+				return imap_bad(s, "Unknown or unsupported FETCH item");
+		}
+	} else if (item_bits(items, &bits) < 0) {
+		return imap_bad(s, "Unknown or unsupported FETCH item");
+	}
+	if (imap_msgset(s, c->args, uid, &set))
+		return 1;
+	for (size_t i = 0; i < s->n; i++) {
+		long j;
+		const char *sep = "";
+
+		if (!imap_seqset_has(&set, uid ? s->m[i].uid : (uint32_t)(i + 1)))
+			continue;
+		j = imap_view_index(s, i);
+		if (j < 0) {
+			gone = 1;
+			continue;
+		}
+		out_printf(&s->out, "* %zu FETCH (", i + 1);
+		for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
+			if (!(bits & writers[w].bit))
+				continue;
+			out_puts(&s->out, sep);
+			if (writers[w].fn(s, i, (size_t)j) < 0) {
+				gone = 1;
+				continue;
+			}
+			sep = " ";
+		}
+		out_puts(&s->out, ")\r\n");
+	}
+	imap_seqset_free(&set);
+	/* RFC 3501 7.4.1: no EXPUNGE during FETCH; UID FETCH may have them */
+	if (imap_mailbox_sync(s, uid) < 0)
+		return -1;
+	if (gone)
+		return imap_no(s, "[EXPUNGEISSUED] Some messages were expunged meanwhile");
+	imap_tagged(s, "OK", "Fetch completed.");
+	return 0;
+}
+
+int imap_cmd_fetch(struct imap *s, struct imap_cmd *c)
+{
+	return fetch(s, c, 0);
+}
+
+int imap_cmd_uid_fetch(struct imap *s, struct imap_cmd *c)
+{
+	return fetch(s, c, 1);
+}
+
+static int store(struct imap *s, struct imap_cmd *c, int uid)
+{
+	const struct imap_arg *item = imap_cmd_arg(c, 1), *fl = imap_cmd_arg(c, 2);
+	const char *kw[MAILDIR_KEYWORDS_MAX];
+	struct maildir_flag_change ch = { 0, 0, 0, 0 };
+	struct imap_seqset set;
+	uint32_t flags = 0, kwbits = 0;
+	size_t n_kw = 0, total_kw = 0;
+	const char *name;
+	int silent, mode, gone = 0;
+
+	if (c->n_args < 3 || item->type != IMAP_ARG_ATOM)
+		return imap_bad(s, "Syntax: STORE sequence-set item flags");
+	name = item->s;
+	mode = name[0] == '+' ? 1 : name[0] == '-' ? -1 : 0;
+	if (mode != 0)
+		name++;
+	if (strcasecmp(name, "FLAGS") == 0)
+		silent = 0;
+	else if (strcasecmp(name, "FLAGS.SILENT") == 0)
+		silent = 1;
+	else
+		return imap_bad(s, "Unknown STORE item");
+	/* RFC 3501 9: flag-list, or one or more flags without parentheses */
+	for (const struct imap_arg *a = fl; a != NULL; a = a->next) {
+		uint32_t f;
+
+		if ((a->type == IMAP_ARG_LIST && c->n_args != 3) ||
+		    imap_arg_flags(a, 1, &f, kw + total_kw, MAILDIR_KEYWORDS_MAX - total_kw,
+				   &n_kw) < 0)
+			return imap_bad(s, errno == ENOSPC ? "Too many keywords" : "Invalid flags");
+		flags |= f;
+		total_kw += n_kw;
+	}
+	if (imap_msgset(s, c->args, uid, &set))
+		return 1;
+	if (s->readonly) {
+		imap_seqset_free(&set);
+		return imap_no(s, "[READ-ONLY] Mailbox is read-only");
+	}
+	for (size_t k = 0; k < total_kw; k++) {
+		int letter = maildir_box_keyword(s->box, kw[k]);
+
+		if (letter < 0) {
+			imap_seqset_free(&set);
+			if (errno == ENOSPC)
+				return imap_no(s, "[LIMIT] No room for more keywords");
+			return imap_no(s, "[SERVERBUG] Cannot store keyword");
+		}
+		kwbits |= MAILDIR_KW('a' + letter);
+	}
+	if (mode >= 0) {
+		ch.add_flags = flags;
+		ch.add_keywords = kwbits;
+	} else {
+		ch.del_flags = flags;
+		ch.del_keywords = kwbits;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		long j;
+		int rc;
+
+		if (!imap_seqset_has(&set, uid ? s->m[i].uid : (uint32_t)(i + 1)))
+			continue;
+		j = imap_view_index(s, i);
+		if (j < 0) {
+			gone = 1;
+			continue;
+		}
+		if (mode == 0)
+			rc = maildir_box_set_flags(s->box, (size_t)j, flags, kwbits);
+		else
+			rc = maildir_box_change_flags(s->box, (size_t)j, &ch);
+		if (rc < 0) {
+			if (errno != ENOENT)
+				log_warn("store flags: %s", strerror(errno));
+			gone = 1;
+			continue;
+		}
+		if (!silent)
+			imap_put_flags_fetch(s, i, uid);
+	}
+	imap_seqset_free(&set);
+	if (imap_mailbox_sync(s, uid) < 0)
+		return -1;
+	if (gone)
+		return imap_no(s, "[EXPUNGEISSUED] Some messages were expunged meanwhile");
+	imap_tagged(s, "OK", "Store completed.");
+	return 0;
+}
+
+int imap_cmd_store(struct imap *s, struct imap_cmd *c)
+{
+	return store(s, c, 0);
+}
+
+int imap_cmd_uid_store(struct imap *s, struct imap_cmd *c)
+{
+	return store(s, c, 1);
+}
