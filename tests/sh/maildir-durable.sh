@@ -23,6 +23,7 @@ d=$(cd "$d" && pwd -P)
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 no() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
 
 # trace OUT CMD...: the calls that make, sync and link, one per line (the pid that
 # strace -f puts first taken off), and CMD's exit status.
@@ -71,12 +72,12 @@ trace "$d/t1" "$M" create "$d/Maildir"
 st=$?
 res=$(order "$d/t1")
 if [ "$st" = 0 ] && [ -z "$res" ] && test -d "$d/Maildir/new"; then ok "create: every mkdir fsynced with its parent"; else no "create: every mkdir fsynced with its parent"; echo "$res"; cat "$d/t1"; fi
-grep -q "^fsync([0-9]*<$d>) *= 0" "$d/t1" && ok "create: the parent of the Maildir fsynced" || no "create: the parent of the Maildir fsynced"
+check "create: the parent of the Maildir fsynced" grep -q "^fsync([0-9]*<$d>) *= 0" "$d/t1"
 
 # create again: nothing made, nothing synced
 trace "$d/t2" "$M" create "$d/Maildir"
 n=$(grep -c 'fsync' "$d/t2")
-[ "$n" = 0 ] && ok "create of an existing Maildir: no fsync" || { no "create of an existing Maildir: no fsync ($n)"; cat "$d/t2"; }
+check "create of an existing Maildir: no fsync ($n)" test "$n" = 0
 
 # a Maildir missing one subdirectory: that one and the Maildir, not the parent
 rmdir "$d/Maildir/tmp"
@@ -89,12 +90,12 @@ printf 'Subject: first\n\nx\n' >"$d/msg"
 trace "$d/t4" "$M" deliver "$d/New" <"$d/msg"
 st=$?
 res=$(order "$d/t4")
-if [ "$st" = 0 ] && [ -z "$res" ] && [ "$(ls "$d/New/new" | wc -l)" = 1 ]; then
+if [ "$st" = 0 ] && [ -z "$res" ] && [ "$(find "$d/New/new" -type f | wc -l)" = 1 ]; then
 	ok "deliver into a new Maildir: directories durable before the link"
 else
 	no "deliver into a new Maildir: directories durable before the link (exit $st)"; echo "$res"; cat "$d/t4"
 fi
-grep -q "link[a-z]*(.*/New/tmp/.*/New/new/" "$d/t4" && ok "deliver: the message linked after that" || no "deliver: the message linked after that"
+check "deliver: the message linked after that" grep -q "^link[a-z]*(.*/New/tmp/.*/New/new/" "$d/t4"
 
 # deliver into an existing Maildir: new/ is the only directory synced
 trace "$d/t5" "$M" deliver "$d/New" <"$d/msg"

@@ -4,6 +4,7 @@
 # can still open it; a root-owned Maildir takes deliveries only with --as-root; a
 # symlink of a user's to root's Maildir is refused. And, for any caller: nothing is
 # delivered through a symlinked tmp/, new/, cur/ or folder.
+# shellcheck disable=SC2016 # sh -c scripts take their arguments as $1, $2
 set -u
 : "${BIN:?}"
 M="$BIN/maildir"
