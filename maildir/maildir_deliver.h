@@ -47,7 +47,9 @@ int maildir_deliver_fd(const char *dir, int fd, char *name_r, size_t namesz);
 /* 1 when path is a Maildir (has cur/, new/ and tmp/ directories), 0 when not, -1 errno. */
 int maildir_is_maildir(const char *path);
 /* Make path a Maildir: mkdir path (mode 0700) and its cur/ new/ tmp/, keeping what
- * exists. 0, or -1 with errno. */
+ * exists. Whatever was made is durable on return (each new directory and the one
+ * holding it fsynced); an existing Maildir costs no fsync. The parent of path must
+ * exist. 0, or -1 with errno. */
 int maildir_make(const char *path);
 
 #endif

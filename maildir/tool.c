@@ -5,10 +5,12 @@
  * administrator sees (uids, flags, folder counts) is what the daemons see. `deliver` is
  * an MDA for Postfix, OpenSMTPD, fetchmail and procmail users, so it speaks their exit
  * codes: sysexits(3), 75 (EX_TEMPFAIL) for anything that may work later. The whole tool
- * uses sysexits for one convention. Nothing here runs as root on purpose: the tool
- * works as whoever calls it, like any MDA started by an MTA's local transport.
+ * uses sysexits for one convention. It works as whoever calls it, like any MDA started
+ * by an MTA's local transport; called by root, it first becomes the owner of the
+ * Maildir (tool_owner.c), so that nothing in a user's mailbox ends up root's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@
 
 static void usage(void)
 {
-	fputs("usage: maildir deliver MAILDIR [FOLDER] < message\n"
+	fputs("usage: maildir deliver [--as-root] MAILDIR [FOLDER] < message\n"
 	      "       maildir create MAILDIR [FOLDER...]\n"
 	      "       maildir list MAILDIR\n"
 	      "       maildir uids MAILDIR [FOLDER]\n"
@@ -291,31 +293,51 @@ static int cmd_move(int argc, char **argv)
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	int owner;		/* TOOL_OWNER_*: how MAILDIR decides whom root runs as */
 } commands[] = {
-	{ "deliver", tool_deliver },
-	{ "create", cmd_create },
-	{ "list", tool_list },
-	{ "uids", cmd_uids },
-	{ "flag", cmd_flag },
-	{ "copy", cmd_copy },
-	{ "move", cmd_move },
-	{ "check", tool_check },
+	{ "deliver", tool_deliver, TOOL_OWNER_DELIVER },
+	{ "create", cmd_create, TOOL_OWNER_CREATE },
+	{ "list", tool_list, 0 },
+	{ "uids", cmd_uids, 0 },
+	{ "flag", cmd_flag, 0 },
+	{ "copy", cmd_copy, 0 },
+	{ "move", cmd_move, 0 },
+	{ "check", tool_check, 0 },
 };
 
 int main(int argc, char **argv)
 {
+	static char maildir[PATH_MAX];
+
 	log_init("maildir");
 	if (argc < 2) {
 		usage();
 		return EX_USAGE;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(argv[1], commands[i].name) == 0) {
-			int r = commands[i].run(argc - 2, argv + 2);
-			if (r == EX_USAGE)
-				usage();
-			return r;
+		int how = commands[i].owner, r;
+		char **args = argv + 2;
+		int n = argc - 2;
+
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if ((how & TOOL_OWNER_DELIVER) && n > 0 && strcmp(args[0], "--as-root") == 0) {
+			how |= TOOL_OWNER_AS_ROOT;
+			args++;
+			n--;
 		}
+		/* Every command's first argument is the Maildir: settle who works on it
+		 * before anything in it is touched. */
+		if (n > 0) {
+			r = tool_owner_become(args[0], how, maildir, sizeof maildir);
+			if (r != EX_OK)
+				return r;
+			args[0] = maildir;
+		}
+		r = commands[i].run(n, args);
+		if (r == EX_USAGE)
+			usage();
+		return r;
 	}
 	usage();
 	return EX_USAGE;

@@ -7,10 +7,18 @@
  * and dovecot-lda -e answer; the MTA bounces the message with our stderr line), never
  * a partial message in new/ (the library's tmp/ + fsync + link protocol makes that so). Return-Path and Delivered-To are added above the
  * message when the envelope is known, as RFC 5321 4.4 asks of the final delivery.
+ *
+ * A missing Maildir is made (durably, by maildir_make), as smtpd and Dovecot's LDA do;
+ * a missing folder is not, since its name may be a typo. Nothing is written through a
+ * symlink: a tmp/, new/ or cur/ (or a folder) that is one would put the message
+ * outside the mailbox, and when root delivers into its own Maildir, anywhere.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -56,6 +64,77 @@ static int add_trace(struct buf *h)
 	return 0;
 }
 
+/* lstat of dir/sub: 1 a real directory, 0 missing, -1 anything else (logged). */
+static int real_dir(const char *dir, const char *sub)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int n = snprintf(p, sizeof p, "%s%s%s", dir, sub[0] != '\0' ? "/" : "", sub);
+
+	if (n < 0 || (size_t)n >= sizeof p) {
+		log_warn("%s: %s", dir, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	if (lstat(p, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("%s: %s", p, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_warn("%s: a symlink: refusing to deliver through it", p);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warn("%s: not a directory", p);
+		return -1;
+	}
+	return 1;
+}
+
+/* tmp/ new/ cur/ of path: 1 all real directories, 0 one missing, -1 bad (logged). */
+static int subdirs_real(const char *path)
+{
+	static const char *const subs[] = { "tmp", "new", "cur" };
+	int all = 1;
+
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+		int r = real_dir(path, subs[i]);
+
+		if (r < 0)
+			return -1;
+		all &= r;
+	}
+	return all;
+}
+
+/* The Maildir (or folder, when is_folder) at path ready for a delivery, with real
+ * tmp/ new/ cur/; a missing Maildir is made. A folder must be a real directory
+ * itself; the Maildir may be a symlink, its owner's choice (tool_owner.c decides
+ * whose, when root runs this). 0 or -1 (logged). */
+static int ready_dir(const char *path, int is_folder)
+{
+	int r;
+
+	if (is_folder && (r = real_dir(path, "")) != 1) {
+		if (r == 0)
+			log_warn("%s: no such folder", path);
+		return -1;
+	}
+	r = subdirs_real(path);
+	if (r != 0)
+		return r == 1 ? 0 : -1;
+	if (is_folder) {
+		log_warn("%s: not a Maildir folder", path);
+		return -1;
+	}
+	if (maildir_make(path) < 0) {
+		log_warn("%s: cannot make the Maildir: %s", path, strerror(errno));
+		return -1;
+	}
+	return subdirs_real(path) == 1 ? 0 : -1;
+}
+
 int tool_deliver(int argc, char **argv)
 {
 	char path[PATH_MAX], name[MAILDIR_NAME_MAX + 1];
@@ -68,6 +147,8 @@ int tool_deliver(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		return EX_USAGE;
 	if (tool_folder_path(argv[0], argc > 1 ? argv[1] : NULL, path, sizeof path) < 0)
+		return EX_TEMPFAIL;
+	if (ready_dir(path, strcmp(path, argv[0]) != 0) < 0)
 		return EX_TEMPFAIL;
 	buf_init(&h, 2 * ENVELOPE_ADDR_MAX + 64);
 	if (add_trace(&h) < 0 || (chunk = malloc(DELIVER_CHUNK)) == NULL) {

@@ -35,23 +35,21 @@ def setup(bin_dir, demo):
     if os.path.exists(users):
         return users
     os.makedirs(home, exist_ok=True)
+    if os.getuid() == 0:
+        # A session never runs as root: the demo user is nobody. The maildir tool run
+        # as root makes and fills the Maildir as the owner of home.
+        pw = pwd.getpwnam("nobody")
+        uid, gid = pw.pw_uid, pw.pw_gid
+        os.chown(home, uid, gid)
+        os.chmod(demo, 0o755)
+    else:
+        uid, gid = os.getuid(), os.getgid()
     md = os.path.join(home, "Maildir")
     subprocess.run([os.path.join(bin_dir, "maildir"), "create", md, "Sent", "Archive"],
                    check=True)
     for m in MESSAGES:
         subprocess.run([os.path.join(bin_dir, "maildir"), "deliver", md], input=m,
                        check=True, stderr=subprocess.DEVNULL)
-    if os.getuid() == 0:
-        # A session never runs as root: the demo user is nobody.
-        pw = pwd.getpwnam("nobody")
-        uid, gid = pw.pw_uid, pw.pw_gid
-        for root, dirs, files in os.walk(home):
-            for n in dirs + files:
-                os.chown(os.path.join(root, n), uid, gid)
-        os.chown(home, uid, gid)
-        os.chmod(demo, 0o755)
-    else:
-        uid, gid = os.getuid(), os.getgid()
     secret = subprocess.run([os.path.join(bin_dir, "checkpassword-file"), "--hash"],
                             input=b"demo\n", check=True, capture_output=True)
     tmp = users + ".tmp"

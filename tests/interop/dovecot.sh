@@ -28,7 +28,7 @@
 #   setting)", with mail_uid = 0 "Mail access not allowed for root" (only doveadm and
 #   the LDA may keep root). So as root the helper sets mail_uid/mail_gid to nobody and
 #   chowns the work dir and the Maildir to nobody before each session; this tool, run
-#   as root, can still read and write everything. Every directory above them must be
+#   as root, works as the owner of the Maildir (made by nobody too: $tmp/a is nobody's). Every directory above them must be
 #   searchable by nobody (a TMPDIR under /root is not). As a normal user nothing
 #   changes hands and Dovecot runs as that user.
 # - Dovecot keeps its index files (dovecot.index*, dovecot.list.index.log) and
@@ -152,6 +152,8 @@ fi
 # ---------------------------------------------------------------------------------
 A="$tmp/a/Maildir"
 mkdir -p "$tmp/a"
+# As root the tool makes a Maildir as the owner of the directory it is made in.
+[ "$(id -u)" -eq 0 ] && chown "$(id -u nobody):$(id -g nobody)" "$tmp/a"
 if tool create "$A" Archive "Entwürfe/2024"; then ok "a: maildir create"; else bad "a: maildir create"; fi
 
 n=0

@@ -46,11 +46,12 @@ echo "su:$hash:$uid:$gid::$tmp/home::" >"$tmp/users"
 "$PYTHON" "$fixpy" make "$tmp/all" || { bad "making fixtures"; exit 1; }
 mkdir -p "$tmp/fix" "$tmp/home"
 for f in dots crlf nofinal; do cp "$tmp/all/$f.eml" "$tmp/fix/"; done
+# The user's home first: run as root, the tool works as the owner of the Maildir.
+[ "$(id -u)" -eq 0 ] && chown -R "$uid:$gid" "$tmp/home"
 "$BIN/maildir" create "$tmp/home/Maildir" || exit 1
 for f in "$tmp/fix"/*.eml; do
 	"$BIN/maildir" deliver "$tmp/home/Maildir" <"$f" 2>/dev/null || { bad "deliver $f"; exit 1; }
 done
-[ "$(id -u)" -eq 0 ] && chown -R "$uid:$gid" "$tmp/home"
 
 # paths FILE: the recipe with this build's paths; pop3d is $pop3d, normally $BIN/pop3d.
 # Not run as root, inetd and xinetd cannot become root for the service: their user

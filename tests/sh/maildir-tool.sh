@@ -5,6 +5,8 @@ set -u
 M="$BIN/maildir"
 d=$(mktemp -d "${TMPDIR:-/tmp}/tool.XXXXXX")
 trap 'rm -rf "$d"' EXIT
+# Run as root, the tool works as the owner of the Maildir: give it one, as a user's.
+[ "$(id -u)" = 0 ] && chown 65534:65534 "$d"
 md="$d/Maildir"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
@@ -38,12 +40,13 @@ check "no header injection from SENDER" sh -c "! grep -rq '^X-Evil' '$md/new'"
 printf 'to a folder\n' | "$M" deliver "$md" Archive/2024
 check "deliver into a folder" test "$(ls "$md/.Archive.2024/new" | wc -l)" = 1
 check "deliver to a missing folder: 75" test "$(printf x | status "$M" deliver "$md" Nope)" = 75
-check "deliver to a missing Maildir: 75" test "$(printf x | status "$M" deliver "$d/none")" = 75
+check "deliver to a missing folder: nothing made" test ! -e "$md/.Nope"
+printf x | "$M" deliver "$d/fresh" 2>/dev/null
+check "deliver makes a missing Maildir" test "$(ls "$d/fresh/new" | wc -l)" = 1
+check "deliver under a missing directory: 75" test "$(printf x | status "$M" deliver "$d/none/Maildir")" = 75
 check "deliver usage: 64" test "$(status "$M" deliver)" = 64
 chmod 500 "$md/tmp"
-if [ "$(id -u)" != 0 ]; then
-	check "unwritable tmp/: 75, nothing stored" test "$(printf x | status "$M" deliver "$md")" = 75
-fi
+check "unwritable tmp/: 75, nothing stored" test "$(printf x | status "$M" deliver "$md")" = 75
 chmod 700 "$md/tmp"
 
 # uids, flag

@@ -23,9 +23,14 @@ fi
 files() { find "$1" -type f | wc -l | tr -d ' '; }
 
 # --- maildir deliver ---------------------------------------------------------------
+# As root the tool works as the Maildir's owner (maildir(1), RUNNING AS ROOT): the
+# Maildir and the files this test writes into it belong to an ordinary user then.
+own() { [ "$(id -u)" -ne 0 ] || chown -R 65534:65534 "$@"; }
 md="$d/Maildir"
+own "$d"
 "$M" create "$md" Sub
 printf '100S\n0 0\n' >"$md/maildirsize"
+own "$md"
 printf 'Subject: small\n\nx\n' | limit "$M" deliver "$md" 2>/dev/null
 check "deliver under quota: exit 0" test $? = 0
 n1=$(cat "$md/new/"* | wc -c | tr -d ' ')
@@ -38,6 +43,7 @@ check "over quota: nothing in new/" test "$(files "$md/new")" = 1
 check "over quota: nothing in tmp/" test "$(files "$md/tmp")" = 0
 # Numbers that say "over" from a file of several lines are recounted first.
 printf '100S\n0 0\n99 1\n' >"$md/maildirsize"
+own "$md"
 printf 'y\n' | limit "$M" deliver "$md" 2>/dev/null
 check "doubtful numbers recounted: delivered" test $? = 0
 check "recounted file: definition kept, then the delivery" \
@@ -47,6 +53,7 @@ check "a folder's delivery is counted at the root" test "$(tail -1 "$md/maildirs
 check "no maildirsize in the folder" test ! -e "$md/.Sub/maildirsize"
 rm "$md/maildirsize"
 mkfifo "$md/maildirsize"
+own "$md"
 printf 'w\n' | limit "$M" deliver "$md" 2>"$d/err"
 check "maildirsize a FIFO: exit 75 at once" test $? = 75
 check "FIFO: said so" grep -q 'not a regular file' "$d/err"

@@ -291,11 +291,36 @@ static void test_make(void)
 	test_end();
 }
 
+/* The parent that maildir_make fsyncs is found for relative names, names with
+ * trailing slashes, and under a missing parent the call fails cleanly. */
+static void test_make_paths(void)
+{
+	char cwd[1024], p[600];
+
+	test_begin("maildir_make with relative and slashed paths");
+	test_assert(getcwd(cwd, sizeof cwd) != NULL);
+	test_assert(chdir(root) == 0);
+	test_assert(maildir_make("rel") == 0);
+	test_assert(maildir_is_maildir("rel") == 1);
+	test_assert(maildir_make("sub//") == 0);
+	test_assert(maildir_is_maildir("sub") == 1);
+	test_assert(mkdir("a", 0700) == 0);
+	test_assert(maildir_make("a//b/") == 0);
+	test_assert(maildir_is_maildir("a/b") == 1);
+	errno = 0;
+	test_assert(maildir_make("none/x") < 0 && errno == ENOENT);
+	test_assert(chdir(cwd) == 0);
+	snprintf(p, sizeof p, "%s/abs/", root);
+	test_assert(maildir_make(p) == 0);
+	test_assert(maildir_is_maildir(p) == 1);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_deliver_sizes, test_deliver_split_crlf, test_commit_cur,
-		test_abort_and_errors, test_deliver_fd, test_make, NULL
+		test_abort_and_errors, test_deliver_fd, test_make, test_make_paths, NULL
 	};
 	int r;
 
