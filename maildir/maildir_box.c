@@ -544,7 +544,8 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 
 	if (!exists && u->uidvalidity == 0) {
 		u->version = 3;
-		u->uidvalidity = maildir_uidvalidity_new();
+		if (maildir_uidvalidity_next(b->dir, &u->uidvalidity) < 0)
+			goto out;
 		u->nextuid = 1;
 	}
 	if (u->guid[0] == '\0')

@@ -223,6 +223,7 @@ int maildir_uidrec_key(const char *keys, char k, char *out, size_t outsz)
 struct cursor {
 	const char *p, *end;
 	size_t line;
+	int torn;		/* the line returned last had no LF: the end of the text */
 };
 
 /* The next line without its LF and trailing CRs; 0 at the end of the text. */
@@ -233,6 +234,7 @@ static int next_line(struct cursor *c, const char **s_r, size_t *n_r)
 	if (c->p >= c->end)
 		return 0;
 	nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	c->torn = nl == NULL;
 	e = nl != NULL ? nl : c->end;
 	*s_r = c->p;
 	while (e > c->p && e[-1] == '\r')
@@ -373,6 +375,22 @@ bad:
 	return -1;
 }
 
+/* A last line without its LF is an append that a crash or a full disk cut short: never
+ * a record (its name may be cut too), but the UID it began with may have been seen by
+ * a reader of the whole line, so it is never given again (RFC 3501 2.3.1.1). */
+static void torn_record(struct maildir_uidlist *u, const char *s, size_t n)
+{
+	size_t i = 0;
+	uint32_t uid;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 0 || i == n || s[i] != ' ' || parse_u32(s, i, &uid) < 0)
+		return;
+	if ((u->n == 0 || uid > u->v[u->n - 1].uid) && uid >= u->nextuid)
+		u->nextuid = uid == UINT32_MAX ? UINT32_MAX : uid + 1;
+}
+
 static int blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -384,7 +402,7 @@ static int blank(const char *s, size_t n)
 int maildir_uidlist_parse(const char *text, size_t len, int courier,
 			  struct maildir_uidlist *r, size_t *line_r)
 {
-	struct cursor c = { text, text + len, 0 };
+	struct cursor c = { text, text + len, 0, 0 };
 	const char *s;
 	size_t n;
 	int saved;
@@ -400,9 +418,14 @@ int maildir_uidlist_parse(const char *text, size_t len, int courier,
 	if (r->hdr_extra == NULL && (r->hdr_extra = mem_dup("", 0)) == NULL)
 		goto fail;
 	/* Blank lines are skipped: an append after a crash may leave one behind. */
-	while (next_line(&c, &s, &n))
+	while (next_line(&c, &s, &n)) {
+		if (c.torn) {
+			torn_record(r, s, n);
+			break;
+		}
 		if (!blank(s, n) && parse_record(r, s, n) < 0)
 			goto fail;
+	}
 	if (line_r != NULL)
 		*line_r = 0;
 	return 0;
@@ -519,6 +542,31 @@ int maildir_uidlist_write(const char *dir, const struct maildir_uidlist *u)
 	return ret;
 }
 
+/* The file as read (a torn last line left out, its UID not to be given again), plus
+ * recs, written anew by rename(). */
+static int append_replacing(const char *dir, const struct maildir_uidrec *recs, size_t n)
+{
+	struct maildir_uidlist u;
+	int ret = -1, saved;
+
+	if (maildir_uidlist_read(dir, &u) < 0)
+		return -1;
+	if (u.version != UIDLIST_V_DOVECOT) {
+		maildir_uidlist_free(&u);
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (maildir_uidlist_add(&u, recs[i].uid, recs[i].keys, recs[i].name) < 0)
+			goto out;
+	ret = maildir_uidlist_write(dir, &u);
+out:
+	saved = errno;
+	maildir_uidlist_free(&u);
+	errno = saved;
+	return ret;
+}
+
 int maildir_uidlist_append(const char *dir, const struct maildir_uidrec *recs, size_t n)
 {
 	char path[PATH_MAX], head[2], last;
@@ -544,10 +592,15 @@ int maildir_uidlist_append(const char *dir, const struct maildir_uidrec *recs, s
 		errno = EINVAL;
 		goto fail;
 	}
-	/* A writer that died mid-line (or a tool that drops the last LF) must not glue
-	 * our first record onto its last line. */
-	if (last != '\n' && buf_putc(&b, '\n') < 0)
-		goto fail;
+	/* A writer that died mid-line left a torn last line, which readers ignore. An
+	 * append after it would make it a malformed line for good, and the file is
+	 * never edited in place: the whole file is replaced without it (the rare case). */
+	if (last != '\n') {
+		close(fd);
+		fd = -1;
+		buf_free(&b);
+		return append_replacing(dir, recs, n);
+	}
 	if (format_records(recs, n, 0, &b) < 0 || io_write_all(fd, b.s, b.len, -1) < 0 ||
 	    fsync(fd) < 0)
 		goto fail;
@@ -565,14 +618,6 @@ fail:
 }
 
 /* --- new identities ---------------------------------------------------------------- */
-
-uint32_t maildir_uidvalidity_new(void)
-{
-	time_t t = time(NULL);
-
-	/* Dovecot uses the time; a broken clock must still give a valid (non-zero) value. */
-	return t <= 0 ? 1 : (uint32_t)t;
-}
 
 static uint64_t mix64(uint64_t x)
 {

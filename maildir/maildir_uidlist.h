@@ -83,9 +83,12 @@ int maildir_uidrec_key(const char *keys, char k, char *out, size_t outsz);
 /* Free everything the list owns; u is then zeroed. */
 void maildir_uidlist_free(struct maildir_uidlist *u);
 
-/* A fresh UIDVALIDITY (the current time, as Dovecot does) and a random 128-bit GUID
- * (32 lower-case hex digits and a NUL; /dev/urandom, else time, pid and a counter). */
-uint32_t maildir_uidvalidity_new(void);
+/* A fresh UIDVALIDITY for a folder of the Maildir that dir is (or is a folder of),
+ * never handed out before for that Maildir (see maildir_uidvalidity.c; the counter is
+ * Dovecot's dovecot-uidvalidity). 0 with *r set, or -1 with errno. */
+int maildir_uidvalidity_next(const char *dir, uint32_t *r);
+/* A random 128-bit GUID (32 lower-case hex digits and a NUL; /dev/urandom, else time,
+ * pid and a counter). */
 void maildir_guid_new(char out[33]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "maildir_uidlist.h"
 #include "test.h"
 
@@ -227,10 +228,24 @@ static void test_leniency(void)
 
 	test_begin("uidlist nextuid, newlines, blank lines");
 	/* Records appended past N: nextuid follows them (N is never rewritten). */
-	test_assert(parse("3 V5 N3\n1 :a\n7 :b\n9 W1 :c", 0, &u, NULL) == 0);
+	test_assert(parse("3 V5 N3\n1 :a\n7 :b\n9 W1 :c\n", 0, &u, NULL) == 0);
 	test_assert(u.nextuid == 10 && u.n == 3);
 	if (u.n == 3)
 		test_assert_str(u.v[2].name, "c");
+	maildir_uidlist_free(&u);
+	/* A last line without LF is an append cut short: no record, but its UID is
+	 * never given again. */
+	test_assert(parse("3 V5 N3\n1 :a\n7 :b\n9 W1 :c", 0, &u, NULL) == 0);
+	test_assert(u.nextuid == 10 && u.n == 2);
+	maildir_uidlist_free(&u);
+	test_assert(parse("3 V5 N3\n1 :a\n7 :b\n12 :1234.M5P", 0, &u, NULL) == 0);
+	test_assert(u.nextuid == 13 && u.n == 2);
+	maildir_uidlist_free(&u);
+	test_assert(parse("3 V5 N3\n1 :a\n7 :b\n1", 0, &u, NULL) == 0);
+	test_assert(u.nextuid == 8 && u.n == 2);
+	maildir_uidlist_free(&u);
+	test_assert(parse("3 V5 N3\n1 :a\n7 :b\n\x01\xff garbage :x", 0, &u, NULL) == 0);
+	test_assert(u.nextuid == 8 && u.n == 2);
 	maildir_uidlist_free(&u);
 	/* N above the records stays. */
 	test_assert(parse("3 V5 N300\n1 :a\r\n\r\n2 :b\n\n  \n", 0, &u, NULL) == 0);
@@ -323,8 +338,12 @@ static void test_files(void)
 	maildir_uidlist_free(&r);
 	maildir_uidlist_free(&u);
 
-	/* A file without its last newline: appended records still start a line. */
-	put_file(dir, "dovecot-uidlist", "3 V7 N2\n1 :a");
+	/* A torn last line (a crash in the middle of an append): the next append under
+	 * the lock replaces the file without it, keeping its UID used, instead of
+	 * gluing records onto garbage for good. */
+	put_file(dir, "dovecot-uidlist", "3 V7 N2\n1 :a\n27 :1234.M5P9Q");
+	test_assert(maildir_uidlist_read(dir, &r) == 0 && r.n == 1 && r.nextuid == 28);
+	maildir_uidlist_free(&r);
 	test_assert(maildir_uidlist_append(dir, recs, 2) == 0);
 	test_assert(maildir_uidlist_read(dir, &r) == 0);
 	test_assert(r.n == 3 && r.nextuid == 32);
@@ -335,6 +354,16 @@ static void test_files(void)
 		test_assert_str(r.v[2].name, "new2:2,S");
 	}
 	maildir_uidlist_free(&r);
+	{
+		struct buf t;
+		char path[600];
+		snprintf(path, sizeof path, "%s/dovecot-uidlist", dir);
+		buf_init(&t, 1 << 20);
+		test_assert(io_read_file(path, &t) == 0);
+		test_assert(t.len > 0 && buf_str(&t)[t.len - 1] == '\n');
+		test_assert(strstr(buf_str(&t), "M5P9Q") == NULL);
+		buf_free(&t);
+	}
 	/* Appending again (after a newline this time) adds no blank line. */
 	recs[0].uid = 40;
 	test_assert(maildir_uidlist_append(dir, recs, 1) == 0);
@@ -392,12 +421,46 @@ static void test_large(void)
 
 static void test_new_ids(void)
 {
-	char a[33], b[33];
-	uint32_t v = maildir_uidvalidity_new();
+	char a[33], b[33], sub[600], cmd[1300];
+	uint32_t v1 = 0, v2 = 0, v3 = 0, v4 = 0;
 	time_t now = time(NULL);
+	char *dir = mktmpdir();
 
-	test_begin("uidvalidity and guid");
-	test_assert(v != 0 && (time_t)v <= now && (time_t)v >= now - 5);
+	test_begin("uidvalidity never repeats, and guid");
+	test_assert(dir != NULL);
+	if (dir == NULL) {
+		test_end();
+		return;
+	}
+	/* The first value comes from the clock, which has passed it on return. */
+	test_assert(maildir_uidvalidity_next(dir, &v1) == 0);
+	test_assert((time_t)v1 >= now && (time_t)v1 <= now + 5 && time(NULL) > (time_t)v1);
+	/* A folder draws from its Maildir's counter, Dovecot's files. */
+	snprintf(sub, sizeof sub, "%s/.F", dir);
+	test_assert(mkdir(sub, 0700) == 0);
+	put_file(sub, "maildirfolder", "");
+	test_assert(maildir_uidvalidity_next(sub, &v2) == 0 && v2 > v1);
+	test_assert(maildir_uidvalidity_next(sub, &v3) == 0 && v3 > v2);
+	{
+		struct buf t;
+		char path[700], want[9];
+		snprintf(path, sizeof path, "%s/dovecot-uidvalidity", dir);
+		snprintf(want, sizeof want, "%08x", (unsigned)v3);
+		buf_init(&t, 64);
+		test_assert(io_read_file(path, &t) == 0 && strcmp(buf_str(&t), want) == 0);
+		buf_free(&t);
+		snprintf(path, sizeof path, "%s/dovecot-uidvalidity.%08x", dir, (unsigned)v3);
+		test_assert(access(path, F_OK) == 0);
+		snprintf(path, sizeof path, "%s/dovecot-uidvalidity.%08x", dir, (unsigned)v1);
+		test_assert(access(path, F_OK) < 0);
+	}
+	/* The whole Maildir removed and made again at once: still a new value. */
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir '%s'", dir, dir);
+	test_assert(system(cmd) == 0);
+	test_assert(maildir_uidvalidity_next(dir, &v4) == 0);
+	test_assert(v4 > v1 && v4 > v2 && v4 > v3);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	test_assert(system(cmd) == 0);
 	maildir_guid_new(a);
 	maildir_guid_new(b);
 	test_assert(strlen(a) == 32 && strspn(a, "0123456789abcdef") == 32);

@@ -1,0 +1,215 @@
+/*
+ * UIDVALIDITY that never repeats for a Maildir (RFC 3501 2.3.1.1: a mailbox deleted and
+ * made again must not get its old UIDVALIDITY back, or clients keep their caches of the
+ * old messages). time(NULL) alone repeats when a folder is deleted and re-created within
+ * a second; so, as Dovecot does, the Maildir root keeps the last value handed out:
+ *
+ *   dovecot-uidvalidity            the value, 8 hex digits
+ *   dovecot-uidvalidity.<8 hex>    an empty marker named after the same value
+ *
+ * The next value is max(now, last + 1). Renaming the marker from the old value to the
+ * new one is the atomic step: of two processes (ours, or Dovecot) that read the same
+ * last value, only one rename succeeds; the other reads again. The files are shared
+ * with Dovecot, so values never repeat whichever of us makes the folder.
+ *
+ * A whole Maildir deleted and made again loses the counter with it. A value is
+ * therefore handed out only once the clock has passed it: whatever is made later, in
+ * this Maildir or in one made anew at the same path, draws a later second. That costs
+ * up to one second when a folder gets its first UIDs. (A clock that went back leaves
+ * the counter ahead of it; then the counter alone keeps values apart, without a wait.)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maildir_lock.h"
+#include "maildir_uidlist.h"
+
+#define UIDV_FILE "dovecot-uidvalidity"
+#define UIDV_TRIES 20		/* rounds lost to other processes before giving up */
+#define UIDV_WAIT_MAX_SEC 2	/* a counter further ahead of the clock: no wait */
+
+/* The Maildir root of a folder directory: its parent when it holds maildirfolder. */
+static int root_of(const char *dir, char *out, size_t outsz)
+{
+	char probe[PATH_MAX];
+	size_t len = strlen(dir);
+	int n = snprintf(probe, sizeof probe, "%s/maildirfolder", dir);
+
+	if (n < 0 || (size_t)n >= sizeof probe || len >= outsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(out, dir, len + 1);
+	if (access(probe, F_OK) < 0)
+		return 0;
+	while (len > 1 && out[len - 1] == '/')
+		out[--len] = '\0';
+	while (len > 0 && out[len - 1] != '/')
+		len--;
+	while (len > 1 && out[len - 1] == '/')
+		len--;
+	if (len == 0)
+		memcpy(out, ".", 2);
+	else
+		out[len] = '\0';
+	return 0;
+}
+
+static int parse_hex8(const char *s, size_t n, uint32_t *r)
+{
+	uint32_t v = 0;
+
+	if (n != 8)
+		return -1;
+	for (size_t i = 0; i < 8; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint32_t)d;
+	}
+	*r = v;
+	return 0;
+}
+
+/* The highest marker value in root: 1 found, 0 none, -1 error. */
+static int scan_markers(const char *root, uint32_t *r)
+{
+	DIR *d = opendir(root);
+	struct dirent *e;
+	size_t pl = strlen(UIDV_FILE) + 1;
+	int found = 0, saved;
+
+	if (d == NULL)
+		return -1;
+	for (;;) {
+		uint32_t v;
+		errno = 0;
+		e = readdir(d);
+		if (e == NULL)
+			break;
+		if (strncmp(e->d_name, UIDV_FILE ".", pl) != 0 ||
+		    parse_hex8(e->d_name + pl, strlen(e->d_name + pl), &v) < 0)
+			continue;
+		if (!found || v > *r)
+			*r = v;
+		found = 1;
+	}
+	saved = errno;
+	closedir(d);
+	errno = saved;
+	return saved != 0 ? -1 : found;
+}
+
+/* The last value: from the counter file, else the markers. 1 found, 0 none, -1. */
+static int last_value(const char *root, uint32_t *r)
+{
+	char path[PATH_MAX], text[16];
+	int fd, n = snprintf(path, sizeof path, "%s/%s", root, UIDV_FILE);
+	ssize_t got;
+
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		got = read(fd, text, sizeof text);
+		close(fd);
+		while (got > 0 && (text[got - 1] == '\n' || text[got - 1] == '\r'))
+			got--;
+		if (got > 0 && parse_hex8(text, (size_t)got, r) == 0)
+			return 1;
+	} else if (errno != ENOENT) {
+		return -1;
+	}
+	/* A counter file lost or damaged: the markers still say where we are. */
+	return scan_markers(root, r);
+}
+
+static int marker_path(const char *root, uint32_t v, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/%s.%08x", root, UIDV_FILE, (unsigned)v);
+
+	if (n < 0 || (size_t)n >= outsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int maildir_uidvalidity_next(const char *dir, uint32_t *r)
+{
+	char root[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32], hex[9];
+
+	if (root_of(dir, root, sizeof root) < 0)
+		return -1;
+	for (int tries = 0; tries < UIDV_TRIES; tries++) {
+		uint32_t last = 0, next;
+		time_t now = time(NULL);
+		int have = last_value(root, &last), fd;
+
+		if (have < 0)
+			return -1;
+		next = now > 0 && (uint64_t)now <= UINT32_MAX ? (uint32_t)now : 1;
+		if (have && next <= last) {
+			if (last == UINT32_MAX) {
+				errno = EOVERFLOW;
+				return -1;
+			}
+			next = last + 1;
+		}
+		if (marker_path(root, next, to, sizeof to) < 0)
+			return -1;
+		if (have) {
+			/* The atomic step: only one of the processes that read `last' wins. */
+			if (marker_path(root, last, from, sizeof from) < 0)
+				return -1;
+			if (rename(from, to) < 0) {
+				if (errno != ENOENT)
+					return -1;
+				/* Lost the race, or a counter file without its marker. */
+				fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+				if (fd < 0) {
+					if (errno == EEXIST)
+						continue;
+					return -1;
+				}
+				close(fd);
+				if (scan_markers(root, &last) == 1 && last > next) {
+					(void)unlink(to);
+					continue;
+				}
+			}
+		} else {
+			fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+			if (fd < 0) {
+				if (errno == EEXIST)
+					continue;
+				return -1;
+			}
+			close(fd);
+		}
+		snprintf(hex, sizeof hex, "%08x", (unsigned)next);
+		if (maildir_file_replace(root, UIDV_FILE, hex, 8) < 0)
+			return -1;
+		if ((time_t)next <= now + UIDV_WAIT_MAX_SEC) {
+			while (time(NULL) <= (time_t)next) {
+				struct timespec pause = { 0, 50 * 1000 * 1000 };
+				nanosleep(&pause, NULL);
+			}
+		}
+		*r = next;
+		return 0;
+	}
+	errno = EAGAIN;
+	return -1;
+}
