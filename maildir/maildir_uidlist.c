@@ -25,6 +25,9 @@
 
 #define UIDLIST_V_COURIER 1	/* Courier and Dovecot <= 1.0: "1 <uidv> <next>" */
 #define UIDLIST_V_DOVECOT 3	/* Dovecot >= 1.1 (dovecot-maildir.md) */
+/* Duplicate names are looked for pairwise up to this many records (a repair is rare;
+ * a larger damaged file keeps its duplicates, which a sync resolves: first wins). */
+#define UIDLIST_SALVAGE_DUP_SCAN 5000
 #define GUID_HEX_LEN 32		/* 128-bit mailbox GUID in hex (dovecot-maildir.md) */
 #define UIDLIST_CAP_MIN 64	/* first record array size */
 
@@ -434,6 +437,72 @@ fail:
 	maildir_uidlist_free(r);
 	if (line_r != NULL)
 		*line_r = c.line;
+	errno = saved;
+	return -1;
+}
+
+/* The leading UID of a line, for the salvage: 0 when there is none. */
+static uint32_t line_uid(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint32_t uid;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 0 || parse_u32(s, i, &uid) < 0)
+		return 0;
+	return uid;
+}
+
+int maildir_uidlist_salvage(const char *text, size_t len, struct maildir_uidlist *r,
+			    size_t *dropped_r)
+{
+	struct cursor c = { text, text + len, 0, 0 };
+	const char *s;
+	size_t n, dropped = 0;
+	uint32_t highest = 0;
+	int saved;
+
+	memset(r, 0, sizeof *r);
+	*dropped_r = 0;
+	if (!next_line(&c, &s, &n) || parse_header(r, s, n, 0) < 0 ||
+	    r->version != UIDLIST_V_DOVECOT) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (r->hdr_extra == NULL && (r->hdr_extra = mem_dup("", 0)) == NULL)
+		goto fail;
+	while (next_line(&c, &s, &n)) {
+		uint32_t uid = line_uid(s, n);
+
+		if (uid > highest)
+			highest = uid;
+		if (blank(s, n))
+			continue;
+		/* Whatever cannot be a record in order is dropped: its file gets a new
+		 * UID at the next sync, above every UID the file ever showed. */
+		if (c.torn || parse_record(r, s, n) < 0) {
+			if (errno == ENOMEM)
+				goto fail;
+			dropped++;
+		}
+	}
+	/* Two records for one file: the first keeps it. */
+	for (size_t i = 0; i < r->n && r->n <= UIDLIST_SALVAGE_DUP_SCAN; i++) {
+		for (size_t k = i + 1; k < r->n; k++) {
+			if (strcmp(r->v[i].name, r->v[k].name) == 0) {
+				maildir_uidlist_remove(r, k--);
+				dropped++;
+			}
+		}
+	}
+	if (highest != 0 && r->nextuid <= highest)
+		r->nextuid = highest == UINT32_MAX ? UINT32_MAX : highest + 1;
+	*dropped_r = dropped;
+	return 0;
+fail:
+	saved = errno;
+	maildir_uidlist_free(r);
 	errno = saved;
 	return -1;
 }

@@ -44,6 +44,13 @@ struct maildir_uidlist {
  * and no record can be added any more (RFC 3501 2.3.1.1: UIDs are 32-bit). */
 int maildir_uidlist_parse(const char *text, size_t len, int courier,
 			  struct maildir_uidlist *r, size_t *line_r);
+/* For a repair: the records of a damaged version 3 text that can be trusted. The
+ * header must parse (else -1 EINVAL: without UIDVALIDITY no UID can be trusted);
+ * malformed lines, records out of order or repeated, a second record for one name and
+ * a torn last line are dropped and counted in *dropped_r. nextuid is above every UID
+ * the text mentions, dropped lines included, so no UID is ever given twice. */
+int maildir_uidlist_salvage(const char *text, size_t len, struct maildir_uidlist *r,
+			    size_t *dropped_r);
 /* Read dir/dovecot-uidlist into an empty list. -1 with errno ENOENT when absent,
  * EINVAL when malformed, E2BIG when over MAILDIR_UIDLIST_MAX. */
 int maildir_uidlist_read(const char *dir, struct maildir_uidlist *r);

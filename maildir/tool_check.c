@@ -19,7 +19,9 @@
 #include "maildir_box.h"
 #include "maildir_deliver.h"
 #include "maildir_folder.h"
+#include "io.h"
 #include "maildir_keywords.h"
+#include "maildir_lock.h"
 #include "maildir_name.h"
 #include "maildir_scan.h"
 #include "maildir_uidlist.h"
@@ -205,6 +207,64 @@ static int has_base(char **sorted, size_t n, const char *name)
 	return bsearch(&name, sorted, n, sizeof *sorted, cmp_base) != NULL;
 }
 
+/* A damaged dovecot-uidlist, under its lock: the records that can be trusted are kept
+ * (maildir_uidlist_salvage); without a readable header no UID can be trusted, and the
+ * folder starts again with a new UIDVALIDITY, which clients see as a new mailbox. The
+ * damaged file is kept beside it for a look. 0, or -1 after a message. */
+static int repair_uidlist(const char *label, const char *dir)
+{
+	struct maildir_lock lock = { { 0 } };
+	struct maildir_uidlist u = { 0 };
+	char path[PATH_MAX], kept[PATH_MAX + 32];
+	struct buf text;
+	size_t dropped;
+	int n = snprintf(path, sizeof path, "%s/%s", dir, MAILDIR_UIDLIST_FILE), ret = -1;
+
+	if (n < 0 || (size_t)n >= sizeof path ||
+	    maildir_lock_take(&lock, path, MAILDIR_LOCK_WAIT_SEC) < 0) {
+		log_warn("%s: cannot lock %s: %s", label, path, strerror(errno));
+		return -1;
+	}
+	buf_init(&text, MAILDIR_UIDLIST_MAX);
+	if (io_read_file(path, &text) < 0) {
+		log_warn("%s: %s: %s", label, path, strerror(errno));
+		goto out;
+	}
+	for (int k = 0;; k++) {
+		n = snprintf(kept, sizeof kept, "%s.damaged.%lld.%d", path, (long long)time(NULL),
+			     k);
+		if (n >= 0 && (size_t)n < sizeof kept && link(path, kept) == 0)
+			break;
+		if (n < 0 || (size_t)n >= sizeof kept || errno != EEXIST || k >= 100) {
+			log_warn("%s: cannot keep a copy of %s: %s", label, path, strerror(errno));
+			goto out;
+		}
+	}
+	if (maildir_uidlist_salvage(buf_str(&text), text.len, &u, &dropped) == 0) {
+		if (maildir_uidlist_write(dir, &u) < 0) {
+			log_warn("%s: %s: %s", label, path, strerror(errno));
+			goto out;
+		}
+		printf("%s: dovecot-uidlist repaired: %zu records kept, %zu dropped (their "
+		       "messages get new UIDs), UIDVALIDITY %lu kept\n", label, u.n, dropped,
+		       (unsigned long)u.uidvalidity);
+	} else {
+		if (unlink(path) < 0) {
+			log_warn("%s: %s: %s", label, path, strerror(errno));
+			goto out;
+		}
+		printf("%s: dovecot-uidlist header unreadable: a new UIDVALIDITY, every "
+		       "message renumbered\n", label);
+	}
+	printf("%s: the damaged file is kept as %s\n", label, kept);
+	ret = 0;
+out:
+	maildir_uidlist_free(&u);
+	buf_free(&text);
+	maildir_lock_release(&lock);
+	return ret;
+}
+
 /* Problems of one folder, printed; returns how many (or -1 on a failure to look). */
 static long check_folder(const char *label, const char *dir, int repair)
 {
@@ -242,10 +302,17 @@ static long check_folder(const char *label, const char *dir, int repair)
 		problems++;
 	}
 	if (maildir_uidlist_read(dir, &u) < 0 && errno != ENOENT) {
-		printf("%s: dovecot-uidlist unreadable (%s); not repaired: removing it would "
-		       "renumber every message\n", label, strerror(errno));
-		problems++;
-		goto out;
+		if (errno != EINVAL || !repair) {
+			printf("%s: dovecot-uidlist unreadable (%s)%s\n", label, strerror(errno),
+			       errno == EINVAL ? "; --repair keeps every UID that can be trusted"
+			       : "");
+			problems++;
+			goto out;
+		}
+		if (repair_uidlist(label, dir) < 0) {
+			problems++;
+			goto out;
+		}
 	}
 	if (repair) {
 		struct maildir_box *b;
@@ -276,14 +343,13 @@ static long check_folder(const char *label, const char *dir, int repair)
 			no_rec += !has_base(recs, u.n, files[i]);
 		for (size_t i = 0; i < u.n; i++)
 			no_file += !has_base(files, l.n, recs[i]);
-		if (no_rec > 0) {
-			printf("%s: %zu messages without a UID in dovecot-uidlist\n", label, no_rec);
-			problems++;
-		}
-		if (no_file > 0) {
-			printf("%s: %zu dovecot-uidlist records without a file\n", label, no_file);
-			problems++;
-		}
+		/* Neither is damage: new mail gets its UID when a server or `uids` next
+		 * opens the folder, and records of expunged messages stay until the next
+		 * rewrite (dovecot-maildir.md: the uidlist is updated lazily). */
+		if (no_rec > 0)
+			printf("%s: %zu new messages without a UID yet (given when the folder is "
+			       "next opened)\n", label, no_rec);
+		(void)no_file;
 	}
 out:
 	free(files);

@@ -90,8 +90,9 @@ out=$("$M" check "$md")
 check "check: exit 1 when problems" test $? = 1
 check "check: stale tmp reported" sh -c "echo \"\$1\" | grep -q 'tmp/ older than 36 hours'" - "$out"
 check "check: stray control tmp reported" sh -c "echo \"\$1\" | grep -q '1 temporary control files older'" - "$out"
-check "check: missing UID reported" sh -c "echo \"\$1\" | grep -q '1 messages without a UID'" - "$out"
-check "check: vanished file reported" sh -c "echo \"\$1\" | grep -q '1 dovecot-uidlist records without a file'" - "$out"
+check "check: a new message without a UID is shown, not counted" sh -c "echo \"\$1\" | grep -q '1 new messages without a UID yet'" - "$out"
+check "check: an expunged message's record is no problem" sh -c "! echo \"\$1\" | grep -q 'records without a file'" - "$out"
+check "check: two problems" sh -c "echo \"\$1\" | grep -qx '2 problems'" - "$out"
 before=$("$M" uids "$md" Archive/2024)
 # make the directories look old so the repair may rewrite the uidlist
 touch -d '1 minute ago' "$md/new" "$md/cur"
@@ -101,6 +102,51 @@ check "repair removed the stale tmp file" test ! -e "$md/tmp/stale"
 check "repair removed the stray control file" test ! -e "$md/dovecot-uidlist.1700000000.M1P9Q1.host.tmp"
 check "repair kept existing UIDs" test "$("$M" uids "$md" | tail -n +2 | cut -f1 | tr '\n' ' ')" = "$want"
 check "other folders untouched" test "$("$M" uids "$md" Archive/2024)" = "$before"
+# Normal use: a delivery, a message read and deleted by a POP3 client (DELE + QUIT
+# unlinks the file; the uidlist keeps its record until a later rewrite).
+printf 'Subject: pop\n\nx\n' | "$M" deliver "$md" 2>/dev/null
+"$M" uids "$md" >/dev/null
+rm "$md/new/$(ls "$md/new" | head -1)"
+printf 'Subject: later\n\nx\n' | "$M" deliver "$md" 2>/dev/null
+check "check right after normal use: clean" test "$(status "$M" check "$md")" = 0
+
+# Damaged uidlists. A good copy first, then each kind of damage; --repair keeps every
+# UID it can trust and never gives one twice.
+"$M" uids "$md" >/dev/null
+good=$(cat "$md/dovecot-uidlist")
+uids_now() { "$M" uids "$md" | tail -n +2 | cut -f1 | tr '\n' ' '; }
+want=$(uids_now)
+hdr=$(echo "$good" | head -1)
+recs=$(echo "$good" | tail -n +2)
+r1=$(echo "$recs" | head -1)
+r2=$(echo "$recs" | sed -n 2p)
+rest=$(echo "$recs" | tail -n +3)
+top=$(echo "$recs" | tail -1 | cut -d' ' -f1)
+damage() {	# NAME TEXT: the uidlist made TEXT, check fails, --repair mends it
+	printf '%s\n' "$2" >"$md/dovecot-uidlist"
+	check "damaged ($1): check says so" test "$(status "$M" check "$md")" = 1
+	"$M" check "$md" --repair >"$d/repair.out"
+	check "damaged ($1): repaired, then clean" test "$(status "$M" check "$md")" = 0
+}
+damage "garbage line" "$(printf '%s\n%s\n@@garbage@@\n%s\n%s' "$hdr" "$r1" "$r2" "$rest")"
+check "garbage line: every UID kept" test "$(uids_now)" = "$want"
+check "garbage line: said what it did" grep -q 'repaired: .* records kept, 1 dropped' "$d/repair.out"
+check "garbage line: damaged file kept" sh -c "ls '$md' | grep -q 'dovecot-uidlist.damaged'"
+damage "records out of order" "$(printf '%s\n%s\n%s\n%s' "$hdr" "$r2" "$r1" "$rest")"
+u1=$(echo "$r1" | cut -d' ' -f1)
+check "out of order: the record that broke the order got a new UID" \
+	sh -c "test \"\$(\"$M\" uids \"$md\" | tail -n +2 | cut -f1 | grep -c -x '$u1')\" = 0"
+check "out of order: new UIDs above every UID seen" \
+	test "$("$M" uids "$md" | tail -1 | cut -f1)" -gt "$top"
+want=$(uids_now)
+dup="$(echo "$r1" | cut -d' ' -f1) :$(echo "$r2" | sed 's/^[0-9]* [^:]*://')"
+damage "a UID twice" "$(printf '%s\n%s\n%s\n%s\n%s' "$hdr" "$(echo "$recs" | head -1)" "$dup" "$(echo "$recs" | tail -n +2)")"
+check "a UID twice: count unchanged" test "$("$M" uids "$md" | tail -n +2 | wc -l)" = "$(echo "$want" | wc -w)"
+damage "header unreadable" "$(printf '3 Vxyz N12\n%s' "$recs")"
+check "header unreadable: said so" grep -q 'header unreadable: a new UIDVALIDITY' "$d/repair.out"
+check "header unreadable: a new UIDVALIDITY" test "$("$M" uids "$md" | head -1 | cut -d' ' -f3)" != "$v1"
+rm -f "$md"/dovecot-uidlist.damaged.*
+
 check "not a Maildir: 66" test "$(status "$M" list "$d/none")" = 66
 check "usage: 64" test "$(status "$M" frobnicate)" = 64
 
