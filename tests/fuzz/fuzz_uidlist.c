@@ -2,6 +2,8 @@
  * dovecot-uidlist / courierimapuiddb reader on arbitrary bytes, as either kind of file.
  * Whatever it accepts, the writer must write and the reader read back to the same
  * values: a record that changed on the way would silently move a UID to another message.
+ * The repair's salvage must give a list the writer can write, in UID order, whose
+ * nextuid is above every record.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		maildir_uidlist_free(&r);
 		maildir_uidlist_free(&u);
 		buf_free(&b);
+	}
+	{
+		struct maildir_uidlist u;
+		struct buf b;
+		size_t dropped;
+
+		if (maildir_uidlist_salvage((const char *)data, size, &u, &dropped) == 0) {
+			for (size_t i = 0; i < u.n; i++)
+				if ((i > 0 && u.v[i].uid <= u.v[i - 1].uid) ||
+				    (u.v[i].uid >= u.nextuid && u.nextuid != UINT32_MAX))
+					abort();
+			buf_init(&b, MAILDIR_UIDLIST_MAX);
+			if (maildir_uidlist_format(&u, &b) < 0)
+				abort();
+			buf_free(&b);
+			maildir_uidlist_free(&u);
+		}
 	}
 	return 0;
 }
