@@ -32,7 +32,7 @@ trace() {
 	shift
 	# LeakSanitizer cannot run under ptrace; the other tests look for leaks.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -y -qq -o "$out.raw" \
-		-e trace=mkdir,mkdirat,fsync,fdatasync,link,linkat,rename,renameat,renameat2 "$@"
+		-e trace=mkdir,mkdirat,fsync,fdatasync,link,linkat,rename,renameat,renameat2,unlink,unlinkat "$@"
 	st=$?
 	sed 's/^[0-9][0-9]* *//' "$out.raw" >"$out"
 	return "$st"
@@ -101,6 +101,37 @@ check "deliver: the message linked after that" grep -q "^link[a-z]*(.*/New/tmp/.
 trace "$d/t5" "$M" deliver "$d/New" <"$d/msg"
 n=$(dirsyncs "$d/t5")
 if [ "$n" = 1 ] && grep -q "fsync([0-9]*<$d/New/new>) *= 0" "$d/t5"; then ok "deliver into an existing Maildir: only new/ synced"; else no "deliver into an existing Maildir: only new/ synced ($n)"; cat "$d/t5"; fi
+
+# before FILE A B: a line matching A, and after the first of them one matching B.
+before() {
+	a=$(grep -n -m1 -e "$2" "$1" | cut -d: -f1)
+	[ -n "$a" ] && tail -n +"$((a + 1))" "$1" | grep -q -e "$3"
+}
+check "deliver: the message fsynced before its link" \
+	before "$d/t5" "^fsync([0-9]*<$d/New/tmp/" "^link[a-z]*(.*/New/tmp/.*/New/new/"
+check "deliver: new/ fsynced after the link" \
+	before "$d/t5" "^link[a-z]*(.*/New/tmp/.*/New/new/" "^fsync([0-9]*<$d/New/new>)"
+
+# dovecot-uidlist written anew (a clean snapshot: directories untouched for a while):
+# the temporary file is fsynced before it replaces the uidlist, the directory after.
+touch -d '1 hour ago' "$d/New/new" "$d/New/cur"
+trace "$d/t6" "$M" uids "$d/New" >/dev/null
+check "uidlist rewrite: by rename of a temporary file" grep -q "^rename[a-z]*(.*dovecot-uidlist\..*\"$d/New/dovecot-uidlist\"" "$d/t6"
+check "uidlist rewrite: the temporary file fsynced before the rename" \
+	before "$d/t6" "^fsync([0-9]*<$d/New/dovecot-uidlist\.[^>]*>)" "^rename[a-z]*(.*\"$d/New/dovecot-uidlist\""
+check "uidlist rewrite: the Maildir fsynced after the rename" \
+	before "$d/t6" "^rename[a-z]*(.*\"$d/New/dovecot-uidlist\"" "^fsync([0-9]*<$d/New>)"
+
+# An append (a delivery just now, the directories dirty): the uidlist itself fsynced.
+"$M" deliver "$d/New" <"$d/msg" 2>/dev/null
+trace "$d/t7" "$M" uids "$d/New" >/dev/null
+check "uidlist append: the uidlist fsynced" grep -q "^fsync([0-9]*<$d/New/dovecot-uidlist>) *= 0" "$d/t7"
+check "uidlist append: no rename" sh -c "! grep -q '^rename' '$d/t7'"
+
+# A flag change is a rename of the only copy, never a copy and an unlink.
+trace "$d/t8" "$M" flag "$d/New" 1 '+\Seen' >/dev/null
+check "flag change: one rename new/ -> cur/" grep -q "^rename[a-z]*(.*/New/new/.*/New/cur/" "$d/t8"
+check "flag change: no unlink" sh -c "! grep -q '^unlink' '$d/t8'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
