@@ -29,7 +29,8 @@ static void usage(void)
 	      "       maildir list MAILDIR\n"
 	      "       maildir uids MAILDIR [FOLDER]\n"
 	      "       maildir flag MAILDIR [--folder FOLDER] UID [+|-]FLAG...\n"
-	      "       maildir check MAILDIR [--repair]\n", stderr);
+	      "       maildir check MAILDIR [--repair]\n"
+	      "       maildir subscriptions MAILDIR [add|remove NAME...]\n", stderr);
 }
 
 int tool_folder_path(const char *root, const char *folder, char *out, size_t outsz)
@@ -212,6 +213,7 @@ static const struct {
 	{ "uids", cmd_uids },
 	{ "flag", cmd_flag },
 	{ "check", tool_check },
+	{ "subscriptions", tool_subscriptions },
 };
 
 int main(int argc, char **argv)

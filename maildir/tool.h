@@ -27,5 +27,6 @@ int tool_folder_path(const char *root, const char *folder, char *out, size_t out
 int tool_deliver(int argc, char **argv);
 int tool_list(int argc, char **argv);
 int tool_check(int argc, char **argv);
+int tool_subscriptions(int argc, char **argv);
 
 #endif
