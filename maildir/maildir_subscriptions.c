@@ -150,7 +150,7 @@ int maildir_subscriptions_parse(const char *text, size_t len,
 				goto nomem;
 			r.n++;
 		}
-		p += n + 1;
+		p = nl != NULL ? nl + 1 : end;
 	}
 	if (r.n > 0) {
 		size_t k = 1;
@@ -263,20 +263,20 @@ int maildir_subscriptions_edit(const char *text, size_t len, const char *name,
 		if (form == FORM_V1 && ln == SUBS_HEADER_LEN - 2 &&
 		    memcmp(p, SUBS_HEADER, ln) == 0) {
 			changed = 1;
-			p += ln + 1;
+			p = nl != NULL ? nl + 1 : end;
 			continue;
 		}
 		if (line_is(p, ln, form, esc, (size_t)n, name)) {
 			found = 1;
 			if (!subscribe) {
 				changed = 1;
-				p += ln + 1;
+				p = nl != NULL ? nl + 1 : end;
 				continue;
 			}
 		}
 		if (buf_append(out, p, ln) < 0 || buf_putc(out, '\n') < 0)
 			return -1;
-		p += ln + 1;
+		p = nl != NULL ? nl + 1 : end;
 	}
 	if (subscribe && !found) {
 		if (buf_append(out, esc, (size_t)n) < 0 || buf_putc(out, '\n') < 0)
