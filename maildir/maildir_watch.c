@@ -53,7 +53,8 @@ struct stamp {
 struct maildir_watch {
 	char path[ST_COUNT][PATH_MAX];
 	struct stamp snap[ST_COUNT];
-	time_t untrusted_until;	/* the snapshot may hide a change until then (0: none) */
+	struct timespec untrusted_until; /* the snapshot may hide a change until then
+					  * (0: it does not) */
 	int ifd;		/* inotify instance, -1 when polling */
 	int wd_dir, wd_new, wd_cur;
 };
@@ -82,18 +83,24 @@ static int stamp_same(const struct stamp *a, const struct stamp *b, int identity
 				 a->mtime.tv_nsec == b->mtime.tv_nsec);
 }
 
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 static void snapshot(struct maildir_watch *w)
 {
-	time_t now = time(NULL), newest = 0;
+	struct timespec now, newest = { 0, 0 };
 
 	for (int i = 0; i < ST_COUNT; i++) {
 		stamp_take(w->path[i], &w->snap[i]);
-		if (i != ST_DIR && w->snap[i].exists && w->snap[i].mtime.tv_sec > newest)
-			newest = w->snap[i].mtime.tv_sec;
+		if (i != ST_DIR && w->snap[i].exists && ts_before(&newest, &w->snap[i].mtime))
+			newest = w->snap[i].mtime;
 	}
 	/* Read after the stats: a clock step back only makes this more careful. */
-	w->untrusted_until = newest > now - MAILDIR_WATCH_MTIME_SLACK_SEC ?
-		newest + MAILDIR_WATCH_MTIME_SLACK_SEC : 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	newest.tv_sec += MAILDIR_WATCH_MTIME_SLACK_SEC;
+	w->untrusted_until = ts_before(&now, &newest) ? newest : (struct timespec){ 0, 0 };
 }
 
 /* 1 when the folder changed since the snapshot (which is then renewed), else 0. */
@@ -108,9 +115,14 @@ static int poll_changed(struct maildir_watch *w)
 			return 1;
 		}
 	}
-	if (w->untrusted_until != 0 && time(NULL) >= w->untrusted_until) {
-		snapshot(w);
-		return 1;
+	if (w->untrusted_until.tv_sec != 0) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		if (!ts_before(&t, &w->untrusted_until)) {
+			snapshot(w);
+			return 1;
+		}
 	}
 	return 0;
 }

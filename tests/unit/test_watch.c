@@ -224,11 +224,16 @@ static int run_case(enum action a, int force_poll)
 		fprintf(stderr, "timeout after %lld ms, asked for %d\n", ms, wait_ms);
 		fail = 1;
 	}
-	/* Once told, quiet again: no wake-up loop on the same change. */
-	if (want == MAILDIR_WATCH_CHANGED && a != A_FOLDER_GONE && a != A_SAME_TICK &&
-	    (r = maildir_watch_wait(w, -1, 300)) != MAILDIR_WATCH_TIMEOUT) {
-		fprintf(stderr, "second wait: %d, expected a timeout\n", r);
-		fail = 1;
+	/* Once told, quiet again: no wake-up loop on the same change. Polling may wake
+	 * once more when the fresh mtime's slack runs out, but never at once. */
+	if (want == MAILDIR_WATCH_CHANGED && a != A_FOLDER_GONE && a != A_SAME_TICK) {
+		t0 = io_now_ms();
+		r = maildir_watch_wait(w, -1, 300);
+		ms = io_now_ms() - t0;
+		if (r != MAILDIR_WATCH_TIMEOUT && (!force_poll || ms < 100)) {
+			fprintf(stderr, "second wait: %d after %lld ms, expected a timeout\n", r, ms);
+			fail = 1;
+		}
 	}
 out:
 	if (pid > 0)
