@@ -20,6 +20,7 @@
 #include "log.h"
 #include "maildir_box.h"
 #include "maildir_deliver.h"
+#include "maildir_flags.h"
 #include "maildir_folder.h"
 #include "tool.h"
 
@@ -31,7 +32,8 @@ static void usage(void)
 	      "       maildir uids MAILDIR [FOLDER]\n"
 	      "       maildir flag MAILDIR [--folder FOLDER] UID [+|-]FLAG...\n"
 	      "       maildir copy|move MAILDIR [--folder FOLDER] UID... TO-FOLDER\n"
-	      "       maildir check MAILDIR [--repair]\n", stderr);
+	      "       maildir check MAILDIR [--repair]\n"
+	      "       maildir subscriptions MAILDIR [add|remove NAME...]\n", stderr);
 }
 
 int tool_folder_path(const char *root, const char *folder, char *out, size_t outsz)
@@ -62,23 +64,14 @@ static int cmd_create(int argc, char **argv)
 	return EX_OK;
 }
 
-/* The IMAP system flags (RFC 3501 2.3.2) and their Maildir letters. 'P' (passed) has
- * no IMAP flag and is shown by letter only in `uids`. */
-static const struct {
-	char letter;
-	const char *imap;
-} sysflags[] = {
-	{ 'D', "\\Draft" }, { 'F', "\\Flagged" }, { 'R', "\\Answered" },
-	{ 'S', "\\Seen" }, { 'T', "\\Deleted" },
-};
-
 static void print_flags(uint32_t flags)
 {
 	int any = 0;
 
-	for (size_t i = 0; i < sizeof sysflags / sizeof sysflags[0]; i++) {
-		if (flags & MAILDIR_FLAG(sysflags[i].letter)) {
-			printf("%s%s", any ? " " : "", sysflags[i].imap);
+	/* 'P' (passed) has no IMAP flag and is not shown. */
+	for (size_t i = 0; i < MAILDIR_IMAP_SYSFLAGS; i++) {
+		if (flags & MAILDIR_FLAG(maildir_imap_flags[i].letter)) {
+			printf("%s%s", any ? " " : "", maildir_imap_flags[i].name);
 			any = 1;
 		}
 	}
@@ -147,9 +140,7 @@ static int apply_flag(struct maildir_box *b, const char *arg, uint32_t *flags,
 
 	if (*arg == '+' || *arg == '-')
 		add = *arg++ == '+';
-	for (size_t i = 0; i < sizeof sysflags / sizeof sysflags[0]; i++)
-		if (strcasecmp(arg, sysflags[i].imap) == 0)
-			bit = MAILDIR_FLAG(sysflags[i].letter);
+	bit = maildir_imap_flag_bit(arg, strlen(arg));
 	if (bit == 0) {
 		int k;
 		if (arg[0] == '\\') {
@@ -303,6 +294,7 @@ static const struct {
 	{ "copy", cmd_copy, 0 },
 	{ "move", cmd_move, 0 },
 	{ "check", tool_check, 0 },
+	{ "subscriptions", tool_subscriptions, 0 },
 };
 
 int main(int argc, char **argv)

@@ -39,5 +39,6 @@ int tool_owner_become(const char *path, int how, char *out, size_t outsz);
 int tool_deliver(int argc, char **argv);
 int tool_list(int argc, char **argv);
 int tool_check(int argc, char **argv);
+int tool_subscriptions(int argc, char **argv);
 
 #endif

@@ -22,6 +22,9 @@ INBOX for the inbox), all run in one IMAP session:
   expunge FOLDER UID...         \\Deleted on those UIDs, then UID EXPUNGE
   create FOLDER                 CREATE
   list                          every mailbox name (decoded from modified UTF-7)
+  subscribe FOLDER              SUBSCRIBE
+  unsubscribe FOLDER            UNSUBSCRIBE
+  lsub                          every subscribed name (LSUB "" "*"), decoded, sorted
 Exit 0 when every command succeeded, 1 on an IMAP error, 2 on bad usage.
 """
 
@@ -238,10 +241,21 @@ class Session:
     def create(self, folder):
         check(*self.m.create(mailbox(folder)), what="CREATE " + folder)
 
-    def list(self):
-        dat = check(*self.m.list('""', '"*"'), what="LIST")
+    def subscribe(self, folder, on):
+        if on:
+            check(*self.m.subscribe(mailbox(folder)), what="SUBSCRIBE " + folder)
+        else:
+            check(*self.m.unsubscribe(mailbox(folder)), what="UNSUBSCRIBE " + folder)
+
+    def list(self, lsub=False):
+        if lsub:
+            dat = check(*self.m.lsub('""', '"*"'), what="LSUB")
+        else:
+            dat = check(*self.m.list('""', '"*"'), what="LIST")
         names = []
         for item in dat:
+            if item is None:    # no mailbox at all
+                continue
             s = item.decode("utf-8", "replace")
             m = re.match(r'\([^)]*\) (?:"[^"]*"|NIL) (.*)$', s)
             if not m:
@@ -284,9 +298,11 @@ def run(sess, words):
         sess.expunge(args[0], [int(a) for a in args[1:]])
     elif cmd == "create" and len(args) == 1:
         sess.create(args[0])
-    elif cmd == "list" and not args:
-        for n in sess.list():
+    elif cmd in ("list", "lsub") and not args:
+        for n in sess.list(lsub=cmd == "lsub"):
             print(n)
+    elif cmd in ("subscribe", "unsubscribe") and len(args) == 1:
+        sess.subscribe(args[0], cmd == "subscribe")
     else:
         raise ValueError("bad command: %s" % " ".join(words))
 
