@@ -170,6 +170,15 @@ static int emit(struct sink *k, const char *p, size_t n)
 	if (n > k->want)
 		n = k->want;
 	k->want -= n;
+	/* IMAP literals cannot hold NUL (RFC 3501 4.3); Dovecot sends 0x80 instead. */
+	const char *z;
+	while ((z = memchr(p, '\0', n)) != NULL) {
+		size_t before = (size_t)(z - p);
+		if (out_write(k->o, p, before) < 0 || out_write(k->o, "\x80", 1) < 0)
+			return -1;
+		p += before + 1;
+		n -= before + 1;
+	}
 	return out_write(k->o, p, n);
 }
 

@@ -66,7 +66,8 @@ void section_data_free(struct section_data *d);
 size_t section_partial_len(size_t size, size_t start, size_t length);
 
 /* Write the CRLF octets [start, start + length) of the section to o, converting bare
- * LF on the fly: nothing is copied in memory. 0, or -1 (o's sticky error). */
+ * LF on the fly: nothing is copied in memory. A NUL byte is sent as 0x80, as Dovecot
+ * does, since a literal cannot hold one. 0, or -1 (o's sticky error). */
 int section_write(struct out *o, const char *msg, const struct section_data *d,
 		  size_t start, size_t length);
 /* The same for any bytes: p[0..n) as CRLF text, octets [start, start + length). */

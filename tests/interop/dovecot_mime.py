@@ -68,6 +68,9 @@ def make_fixtures(src, dst):
     names.append("91-big.eml")
     open(os.path.join(dst, "92-empty.eml"), "wb").close()
     names.append("92-empty.eml")
+    with open(os.path.join(dst, "93-nul.eml"), "wb") as f:
+        f.write(b"From: nul@example.com\nSubject: a NUL\n\nbefore\0after\nCRLF line\r\n")
+    names.append("93-nul.eml")
     return names
 
 

@@ -232,10 +232,12 @@ static void test_partial_write(void)
 	/* "A\r\nBC\r\n": octets 1..4 are "\r\nBC" (the CR inserted for the bare LF). */
 	section_write_crlf(&o, msg, strlen(msg), 1, 4);
 	section_write_crlf(&o, msg, strlen(msg), 2, 1);
+	/* A literal cannot hold NUL: it goes out as 0x80, the size unchanged. */
+	section_write_crlf(&o, "a\0b", 3, 0, 3);
 	out_flush(&o);
 	char got[16] = "";
 	ssize_t r = pread(fd, got, sizeof got - 1, 0);
-	test_assert(r == 5 && memcmp(got, "\r\nBC\n", 5) == 0);
+	test_assert(r == 8 && memcmp(got, "\r\nBC\na\x80" "b", 8) == 0);
 	close(fd);
 	test_rm_rf(path);
 	mime_free(m);
