@@ -53,6 +53,9 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 STRESS_SRC := $(wildcard tests/stress/*.c)
 STRESS_BIN := $(patsubst tests/stress/%.c,$(B)/tests/%,$(STRESS_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# Helper programs that interop scripts run (not tests themselves).
+TOOL_SRC_T := $(wildcard tests/tools/*.c)
+TOOL_BIN_T := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC_T))
 
 all: $(addprefix $(BINDIR)/,$(PROGS))
 
@@ -90,6 +93,10 @@ $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBIMAP) $(LIBMD) $(LIBUTIL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBIMAP) $(LIBMD) $(LIBUTIL) $(LDLIBS)
 
+$(B)/tests/%: tests/tools/%.c $(LIBIMAP) $(LIBUTIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBIMAP) $(LIBUTIL) $(LDLIBS)
+
 $(B)/tests/%: tests/stress/%.c $(LIBMD) $(LIBUTIL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBMD) $(LIBUTIL) $(LDLIBS)
@@ -103,13 +110,13 @@ check: all
 		CFLAGS="-O1 -g $(SAN) -DMAILD_TEST_HOOKS" LDFLAGS="$(SAN)" run-tests
 
 # Runs against whatever build the variables name; `make check` names the sanitizer one.
-run-tests: all $(UNIT_BIN) $(STRESS_BIN)
+run-tests: all $(UNIT_BIN) $(STRESS_BIN) $(TOOL_BIN_T)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		BIN=$(abspath $(BINDIR)) TESTBIN=$(abspath $(B)/tests) PLAINBIN=$(PLAINBIN) \
 		sh tests/run.sh
 
-check-interop: all
-	BIN=$(abspath $(BINDIR)) sh tests/interop/run.sh
+check-interop: all $(TOOL_BIN_T)
+	BIN=$(abspath $(BINDIR)) TESTBIN=$(abspath $(B)/tests) sh tests/interop/run.sh
 
 fuzz:
 	@mkdir -p build-fuzz

@@ -1,0 +1,215 @@
+/* BODY[section] resolution and the CRLF-converting writer; the rules are in section.h. */
+#include "section.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+const struct mime_part *section_find_part(const struct mime_msg *m, const unsigned *parts,
+					  size_t nparts)
+{
+	const struct mime_part *p = m->root;
+
+	for (size_t i = 0; i < nparts && p != NULL; i++) {
+		int more = i + 1 < nparts;
+		if (p->flags & MIME_MULTIPART) {
+			const struct mime_part *c = p->children;
+			for (unsigned k = parts[i]; c != NULL && k > 1; k--)
+				c = c->next;
+			p = parts[i] >= 1 ? c : NULL;
+		} else if (parts[i] != 1 || (more && !(p->flags & MIME_MESSAGE))) {
+			/* "1" names a single part itself, and only a message/rfc822
+			 * part has anything below it. */
+			p = NULL;
+		}
+		/* Numbers after a message/rfc822 part count its message's parts. */
+		if (p != NULL && more && (p->flags & MIME_MESSAGE))
+			p = p->children;
+	}
+	return p;
+}
+
+static int field_listed(const struct section_spec *s, const struct mime_field *f)
+{
+	for (size_t i = 0; i < s->nfields; i++)
+		if (strlen(s->fields[i]) == f->name_len &&
+		    strncasecmp(s->fields[i], f->name, f->name_len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append p[0..n) to b with bare LF made CR LF. */
+static int append_crlf(struct buf *b, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r') && buf_putc(b, '\r') < 0)
+			return -1;
+		if (buf_putc(b, p[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * HEADER.FIELDS: the listed fields in header order, then a blank line.
+ * HEADER.FIELDS.NOT: the header with the listed fields cut out, everything else as it
+ * was, so its blank line is there only when the header had one (Dovecot does this).
+ */
+static int build_fields(const char *h, size_t len, const struct section_spec *s,
+			struct buf *b)
+{
+	struct mime_field f;
+	size_t pos = 0, copied = 0;
+	int not = s->kind == SECTION_HEADER_FIELDS_NOT;
+
+	while (mime_header_next(h, len, &pos, &f) == 1) {
+		if (field_listed(s, &f) == not) {
+			if (not && (append_crlf(b, h + copied, f.off - copied) < 0))
+				return -1;
+			copied = f.off + f.len;
+			continue;
+		}
+		if (!not && (append_crlf(b, h + f.off, f.len) < 0 ||
+			     (h[f.off + f.len - 1] != '\n' && buf_puts(b, "\r\n") < 0)))
+			return -1;
+	}
+	if (not)
+		return append_crlf(b, h + copied, len - copied);
+	/* A header cut off at the end of the message gets its last line ended, but no
+	 * blank line it never had (Dovecot's header filter does the same). */
+	if (len > 0 && h[len - 1] != '\n')
+		return 0;
+	return buf_puts(b, "\r\n");
+}
+
+int section_resolve(const char *msg, const struct mime_msg *m, const struct section_spec *s,
+		    struct section_data *d)
+{
+	const struct mime_part *p = m->root, *hp = NULL;
+
+	memset(d, 0, sizeof *d);
+	buf_init(&d->gen, SECTION_GENERATED_MAX);
+	if (s->nparts > 0 && (p = section_find_part(m, s->parts, s->nparts)) == NULL)
+		return 0;
+	switch (s->kind) {
+	case SECTION_BODY:
+		if (s->nparts == 0) {
+			d->off = 0;
+			d->len = p->hdr_len + p->body_len;
+			d->size = p->hdr_size + p->body_size;
+		} else {
+			d->off = p->body_off;
+			d->len = p->body_len;
+			d->size = p->body_size;
+		}
+		return 0;
+	case SECTION_MIME:
+		if (s->nparts > 0) {
+			d->off = p->hdr_off;
+			d->len = p->hdr_len;
+			d->size = p->hdr_size;
+		}
+		return 0;
+	case SECTION_HEADER:
+	case SECTION_HEADER_FIELDS:
+	case SECTION_HEADER_FIELDS_NOT:
+	case SECTION_TEXT:
+		break;
+	}
+	if (s->nparts == 0)
+		hp = p;
+	else if (p->flags & MIME_MESSAGE)
+		hp = p->children;
+	if (hp == NULL)
+		return 0;
+	if (s->kind == SECTION_TEXT) {
+		d->off = hp->body_off;
+		d->len = hp->body_len;
+		d->size = hp->body_size;
+	} else if (s->kind == SECTION_HEADER) {
+		d->off = hp->hdr_off;
+		d->len = hp->hdr_len;
+		d->size = hp->hdr_size;
+	} else {
+		d->generated = 1;
+		if (build_fields(msg + hp->hdr_off, hp->hdr_len, s, &d->gen) < 0) {
+			section_data_free(d);
+			return -1;
+		}
+		d->size = d->gen.len;
+	}
+	return 0;
+}
+
+void section_data_free(struct section_data *d)
+{
+	buf_free(&d->gen);
+}
+
+size_t section_partial_len(size_t size, size_t start, size_t length)
+{
+	if (start >= size)
+		return 0;
+	return size - start < length ? size - start : length;
+}
+
+struct sink {
+	struct out *o;
+	size_t skip, want;
+};
+
+static int emit(struct sink *k, const char *p, size_t n)
+{
+	if (k->skip >= n) {
+		k->skip -= n;
+		return 0;
+	}
+	p += k->skip;
+	n -= k->skip;
+	k->skip = 0;
+	if (n > k->want)
+		n = k->want;
+	k->want -= n;
+	/* IMAP literals cannot hold NUL (RFC 3501 4.3); Dovecot sends 0x80 instead. */
+	const char *z;
+	while ((z = memchr(p, '\0', n)) != NULL) {
+		size_t before = (size_t)(z - p);
+		if (out_write(k->o, p, before) < 0 || out_write(k->o, "\x80", 1) < 0)
+			return -1;
+		p += before + 1;
+		n -= before + 1;
+	}
+	return out_write(k->o, p, n);
+}
+
+int section_write_crlf(struct out *o, const char *p, size_t n, size_t start, size_t length)
+{
+	struct sink k = { o, start, length };
+	size_t i = 0;
+
+	while (i < n && k.want > 0) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t e = nl == NULL ? n : (size_t)(nl - p);
+		if (emit(&k, p + i, e - i) < 0)
+			return -1;
+		if (nl == NULL)
+			break;
+		if (e > i && p[e - 1] == '\r') {
+			if (emit(&k, "\n", 1) < 0)
+				return -1;
+		} else if (emit(&k, "\r\n", 2) < 0) {
+			return -1;
+		}
+		i = e + 1;
+	}
+	return o->error != 0 ? -1 : 0;
+}
+
+int section_write(struct out *o, const char *msg, const struct section_data *d,
+		  size_t start, size_t length)
+{
+	if (d->generated)
+		return section_write_crlf(o, d->gen.s != NULL ? d->gen.s : "", d->gen.len,
+					  start, length);
+	return section_write_crlf(o, msg + d->off, d->len, start, length);
+}
