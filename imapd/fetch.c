@@ -1,12 +1,13 @@
 /*
  * FETCH and STORE (RFC 3501 6.4.5, 6.4.6) over the client's view.
  *
- * FETCH serves FLAGS, UID, INTERNALDATE, RFC822.SIZE and the FAST macro. The items
- * that need the message structure (ENVELOPE, BODY, BODYSTRUCTURE, BODY[...],
- * RFC822.*, and the ALL and FULL macros) plug into fetch_items[] below: each row names
- * an item and its writer, so the structure code adds rows and nothing else changes.
+ * FETCH serves FLAGS, UID, INTERNALDATE, RFC822.SIZE from the view (fetch_items[]),
+ * and the items that read the message (ENVELOPE, BODY, BODYSTRUCTURE, BODY[...],
+ * RFC822, RFC822.HEADER, RFC822.TEXT) through fetch_body.c, after them; the ALL,
+ * FAST and FULL macros stand for their items (RFC 3501 6.4.5).
  */
 #include "imap.h"
+#include "fetch_body.h"
 
 #include "log.h"
 #include "maildir_msg.h"
@@ -75,8 +76,8 @@ static const struct fetch_item {
 	{ "INTERNALDATE", F_DATE },
 	{ "RFC822.SIZE", F_SIZE },
 	{ "FAST", F_FLAGS | F_DATE | F_SIZE },
-	/* hook: ENVELOPE, BODY, BODYSTRUCTURE, BODY[...], BODY.PEEK[...], RFC822,
-	 * RFC822.HEADER, RFC822.TEXT, ALL, FULL come with the message-structure code */
+	{ "ALL", F_FLAGS | F_DATE | F_SIZE },	/* + ENVELOPE, see item_parse() */
+	{ "FULL", F_FLAGS | F_DATE | F_SIZE },	/* + ENVELOPE BODY */
 	{ NULL, 0 },
 };
 
@@ -89,43 +90,70 @@ static const struct {
 	{ F_SIZE, put_size },
 };
 
-static int item_bits(const struct imap_arg *a, unsigned *bits)
+/* The items a FETCH asks for. The message items are many and large: static, as the
+ * session serves one command at a time. */
+struct fetch_req {
+	unsigned bits;
+	struct fetch_body_item body[IMAP_FETCH_BODY_ITEMS_MAX];
+	size_t nbody;
+};
+
+static int body_item(struct fetch_req *r, const char *name)
+{
+	if (r->nbody >= IMAP_FETCH_BODY_ITEMS_MAX ||
+	    fetch_body_parse(name, &r->body[r->nbody]) < 0)
+		return -1;
+	r->nbody++;
+	return 0;
+}
+
+static int item_parse(const struct imap_arg *a, struct fetch_req *r)
 {
 	if (a->type != IMAP_ARG_ATOM)
 		return -1;
 	for (const struct fetch_item *f = fetch_items; f->name != NULL; f++) {
 		if (strcasecmp(f->name, a->s) == 0) {
-			*bits |= f->bits;
+			r->bits |= f->bits;
+			if (strcasecmp(f->name, "ALL") == 0)
+				return body_item(r, "ENVELOPE");
+			if (strcasecmp(f->name, "FULL") == 0)
+				return body_item(r, "ENVELOPE") < 0 ? -1 : body_item(r, "BODY");
 			return 0;
 		}
 	}
-	return -1;
+	return body_item(r, a->s);
 }
 
 static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 {
+	static struct fetch_req req;
 	const struct imap_arg *items = imap_cmd_arg(c, 1);
 	struct imap_seqset set;
-	unsigned bits = uid ? F_UID : 0;
-	int gone = 0;
+	int gone = 0, sets_seen;
 
+	req.bits = uid ? F_UID : 0;
+	req.nbody = 0;
 	if (c->n_args != 2)
 		return imap_bad(s, "Syntax: FETCH sequence-set items");
 	if (items->type == IMAP_ARG_LIST) {
 		if (items->n == 0)
 			return imap_bad(s, "Empty FETCH item list");
 		for (const struct imap_arg *a = items->child; a != NULL; a = a->next) {
-			if (item_bits(a, &bits) < 0)
+			if (item_parse(a, &req) < 0)
 				return imap_bad(s, "Unknown or unsupported FETCH item");
 		}
-	} else if (item_bits(items, &bits) < 0) {
+	} else if (item_parse(items, &req) < 0) {
 		return imap_bad(s, "Unknown or unsupported FETCH item");
 	}
+	/* RFC 3501 6.4.5: BODY[...] and RFC822(.TEXT) set \Seen, and the new flags go
+	 * out with the data (not in EXAMINE, which changes nothing). */
+	sets_seen = fetch_body_sets_seen(req.body, req.nbody) && !s->readonly;
 	if (imap_msgset(s, c->args, uid, &set))
 		return 1;
 	for (size_t i = 0; i < s->n; i++) {
 		long j;
 		const char *sep = "";
+		unsigned bits;
 
 		if (!imap_seqset_has(&set, uid ? s->m[i].uid : (uint32_t)(i + 1)))
 			continue;
@@ -133,6 +161,14 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 		if (j < 0) {
 			gone = 1;
 			continue;
+		}
+		bits = req.bits;
+		if (sets_seen && !(maildir_box_msg(s->box, (size_t)j)->flags & MAILDIR_F_SEEN)) {
+			static const struct maildir_flag_change seen = { MAILDIR_F_SEEN, 0, 0, 0 };
+			if (maildir_box_change_flags(s->box, (size_t)j, &seen) == 0)
+				bits |= F_FLAGS;
+			else if (errno != ENOENT)
+				log_warn("set \\Seen: %s", strerror(errno));
 		}
 		out_printf(&s->out, "* %zu FETCH (", i + 1);
 		for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
@@ -144,6 +180,16 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 				continue;
 			}
 			sep = " ";
+		}
+		if (req.nbody > 0 && fetch_body_write(s, (size_t)j, req.body, req.nbody, sep) < 0) {
+			/* Nothing partial may be left in a literal: the client could not
+			 * tell it from the next response. */
+			if (errno != ENOENT) {
+				log_warn("fetch: %s", strerror(errno));
+				imap_seqset_free(&set);
+				return -1;
+			}
+			gone = 1;
 		}
 		out_puts(&s->out, ")\r\n");
 	}

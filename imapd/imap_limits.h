@@ -63,5 +63,11 @@
 
 /* Mailbox names (UTF-8, '/' between levels) as the folder layer accepts them. */
 #define IMAP_MAILBOX_MAX 1024
+/* FETCH items that read the message (RFC 3501 sets no limit): a client asks for a few;
+ * more in one command would only multiply the work per message. */
+#define IMAP_FETCH_BODY_ITEMS_MAX 32
+/* Header field names in one BODY[HEADER.FIELDS (...)] and their total length. */
+#define IMAP_FETCH_FIELDS_MAX 64
+#define IMAP_FETCH_SECTION_MAX 2048
 
 #endif
