@@ -256,6 +256,10 @@ int imap_serve(struct imap *s)
 		if (out_flush(&s->out) < 0)
 			break;
 		rc = imap_reader_next(&s->rd);
+		/* The reply to what was read has one deadline that only the bytes the
+		 * client takes move on: a client that stops reading cannot hold the
+		 * session (and its superserver slot) for ever (lib/out.h). */
+		out_start(&s->out);
 		if (rc == IMAP_RD_EOF) {
 			if (s->state != IMAP_NOT_AUTH)
 				log_info("connection closed user=%.64s peer=%s", s->user,

@@ -347,15 +347,19 @@ static size_t expunge_deleted(struct imap *s, const struct imap_seqset *set)
 
 	for (size_t i = 0; i < s->n; i++) {
 		long j = imap_view_index(s, i);
+		int rc;
 
 		if (j < 0 || (set != NULL && !imap_seqset_has(set, s->m[i].uid)))
 			continue;
 		if (!(maildir_box_msg(s->box, (size_t)j)->flags & MAILDIR_F_TRASHED))
 			continue;
-		if (maildir_box_expunge(s->box, (size_t)j) < 0)
+		/* only if the file is still \Deleted: another session may have
+		 * cleared the flag since our last sync (RFC 3501 6.4.3) */
+		rc = maildir_box_expunge_if(s->box, (size_t)j, MAILDIR_F_TRASHED);
+		if (rc < 0)
 			log_warn("expunge %s: %s", maildir_box_msg(s->box, (size_t)j)->name,
 				 strerror(errno));
-		else
+		else if (rc == 0)
 			n++;
 	}
 	return n;

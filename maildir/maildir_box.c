@@ -1189,6 +1189,13 @@ int maildir_box_expunge(struct maildir_box *b, size_t i)
 	return maildir_msg_expunge_with(&fc_f, b->dir, b->v[i].in_new, b->v[i].name);
 }
 
+int maildir_box_expunge_if(struct maildir_box *b, size_t i, uint32_t need)
+{
+	BOX_FINDER(b, i, fc);
+
+	return maildir_msg_expunge_if(&fc_f, b->dir, b->v[i].in_new, b->v[i].name, need);
+}
+
 int maildir_box_keyword(struct maildir_box *b, const char *name)
 {
 	struct maildir_lock lock = { { 0 } };

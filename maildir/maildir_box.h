@@ -92,6 +92,9 @@ int maildir_box_change_flags(struct maildir_box *b, size_t i,
 			     const struct maildir_flag_change *c);
 /* Expunge message i from disk (it stays in the view until the next sync). */
 int maildir_box_expunge(struct maildir_box *b, size_t i);
+/* The same, only while the file still carries every flag in need (see
+ * maildir_msg_expunge_if): 0 removed or gone, 1 left, -1 with errno. */
+int maildir_box_expunge_if(struct maildir_box *b, size_t i, uint32_t need);
 /* Letter index for a keyword name, adding it to dovecot-keywords (under the lock) when
  * new. -1 with errno ENOSPC when 26 are in use. */
 int maildir_box_keyword(struct maildir_box *b, const char *name);

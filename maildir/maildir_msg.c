@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "maildir_msg.h"
@@ -206,6 +207,12 @@ int maildir_msg_expunge(const char *dir, int in_new, const char *name)
 int maildir_msg_expunge_with(const struct maildir_finder *f, const char *dir, int in_new,
 			     const char *name)
 {
+	return maildir_msg_expunge_if(f, dir, in_new, name, 0);
+}
+
+int maildir_msg_expunge_if(const struct maildir_finder *f, const char *dir, int in_new,
+			   const char *name, uint32_t need)
+{
 	char cur[MAILDIR_NAME_MAX + 1], base[MAILDIR_NAME_MAX + 1];
 	char path[MSG_PATH_MAX];
 	size_t base_len;
@@ -214,8 +221,31 @@ int maildir_msg_expunge_with(const struct maildir_finder *f, const char *dir, in
 		return -1;
 	memcpy(base, cur, sizeof base);
 	for (int i = 0; i < MSG_TRIES; i++) {
+		int lacks = 0;
+
+		/* The flags are part of the name: unlinking this exact name removes the
+		 * file only if it still carries them (rename is atomic). A name without
+		 * them that is still there means the flag is off now. */
+		if (need != 0) {
+			struct maildir_name p;
+
+			if (maildir_name_parse(cur, &p) < 0)
+				return -1;
+			lacks = (p.flags & need) != need;
+		}
 		if (maildir_msg_path(dir, in_new, cur, path, sizeof path) < 0)
 			return -1;
+		if (lacks) {
+			struct stat st;
+
+			if (lstat(path, &st) == 0)
+				return 1;
+			if (errno != ENOENT)
+				return -1;
+			if (msg_refind(f, dir, base, base_len, &in_new, cur, sizeof cur) < 0)
+				return errno == ENOENT ? 0 : -1;
+			continue;
+		}
 		if (unlink(path) == 0)
 			return 0;
 		if (errno != ENOENT)

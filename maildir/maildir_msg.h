@@ -59,6 +59,12 @@ int maildir_msg_change_flags_with(const struct maildir_finder *f, const char *di
 				  size_t namesz, uint32_t *flags_r, uint32_t *keywords_r);
 int maildir_msg_expunge_with(const struct maildir_finder *f, const char *dir, int in_new,
 			     const char *name);
+/* maildir_msg_expunge_with, but only while the file's name still carries every flag in
+ * need (IMAP EXPUNGE removes only what is \Deleted now: someone may have cleared the
+ * flag since the caller's view, RFC 3501 6.4.3). 0 when removed or gone, 1 when the
+ * file was left because a flag is no longer set, -1 with errno. */
+int maildir_msg_expunge_if(const struct maildir_finder *f, const char *dir, int in_new,
+			   const char *name, uint32_t need);
 int maildir_msg_open_with(const struct maildir_finder *f, const char *dir, int *in_new,
 			  char *name);
 

@@ -213,6 +213,29 @@ static void test_expunge(void)
 	test_end();
 }
 
+/* EXPUNGE removes only what is \Deleted now: a flag another process cleared after our
+ * view was taken (a rename we have not seen) keeps the message. */
+static void test_expunge_if(void)
+{
+	char name[MAILDIR_NAME_MAX + 1], t[MAILDIR_NAME_MAX + 1], u[MAILDIR_NAME_MAX + 1];
+
+	test_begin("expunge_if: only while the file still carries the flag");
+	test_assert(deliver("bye\n", name, sizeof name) == 0);
+	test_assert(maildir_msg_set_flags(md, 1, name, MAILDIR_F_TRASHED, 0, t, sizeof t) == 0);
+	/* someone else clears \Deleted and sets \Seen: our name is stale */
+	test_assert(maildir_msg_set_flags(md, 0, t, MAILDIR_F_SEEN, 0, u, sizeof u) == 0);
+	test_assert(maildir_msg_expunge_if(NULL, md, 0, t, MAILDIR_F_TRASHED) == 1);
+	test_assert(exists(0, u));
+	/* they set it again (with \Seen): the stale name still finds and removes it */
+	test_assert(maildir_msg_set_flags(md, 0, u, MAILDIR_F_SEEN | MAILDIR_F_TRASHED, 0, t,
+					  sizeof t) == 0);
+	test_assert(maildir_msg_expunge_if(NULL, md, 0, u, MAILDIR_F_TRASHED) == 0);
+	test_assert(!exists(0, t));
+	/* gone already: done, not an error */
+	test_assert(maildir_msg_expunge_if(NULL, md, 0, t, MAILDIR_F_TRASHED) == 0);
+	test_end();
+}
+
 static void test_open(void)
 {
 	char name[MAILDIR_NAME_MAX + 1], theirs[MAILDIR_NAME_MAX + 1], buf[64];
@@ -260,6 +283,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_set_flags, test_set_flags_race, test_find_same_prefix, test_expunge,
+		test_expunge_if,
 		test_open, test_path, NULL
 	};
 	int r;
