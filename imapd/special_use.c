@@ -38,6 +38,16 @@ static const char *known_attr(const char *a)
 	return NULL;
 }
 
+/* A control character (NUL, a CR inside the line): no mailbox name has one. */
+static int has_control(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 int imap_special_use_parse(const char *text, size_t len, struct imap_special_use *su)
 {
 	char *p, *end;
@@ -64,8 +74,7 @@ int imap_special_use_parse(const char *text, size_t len, struct imap_special_use
 		ll = (size_t)(end - p);
 		if (ll > 0 && p[ll - 1] == '\r')
 			p[--ll] = '\0';
-		/* a NUL inside the line: not a line anyone meant */
-		if (*p == '#' || ll == 0 || strlen(p) != ll || su->n == IMAP_SPECIAL_USE_MAX)
+		if (*p == '#' || ll == 0 || su->n == IMAP_SPECIAL_USE_MAX || has_control(p, ll))
 			continue;
 		sp = strchr(p, ' ');
 		if (sp == NULL || sp[1] == '\0')
