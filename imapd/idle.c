@@ -130,11 +130,11 @@ int imap_cmd_idle(struct imap *s, struct imap_cmd *c)
 			s->done = 1;
 			goto out;
 		}
-		if (errno == ERANGE) {
+		if (r < 0 && errno == ERANGE) {
 			rc = imap_bad(s, "Line too long");
 			goto out;
 		}
-		if (errno != ETIMEDOUT) {
+		if (r < 0 && errno != ETIMEDOUT) {
 			if (errno == ENOMEM)
 				rc = -1;
 			else
