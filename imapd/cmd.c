@@ -25,9 +25,9 @@ struct imap_command {
 #define SELECTED IMAP_SELECTED
 
 /* RFC 3501 6.1-6.4, RFC 2342 NAMESPACE, RFC 2971 ID, RFC 5161 ENABLE, RFC 3691
- * UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE. STARTTLS is not offered: TLS comes
- * from a wrapper in front (see the man page). SUBSCRIBE, UNSUBSCRIBE and LSUB wait for
- * a subscriptions module in maildir/, and SEARCH for the message-structure code. */
+ * UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 2177 IDLE. STARTTLS is not
+ * offered: TLS comes from a wrapper in front (see the man page). SEARCH waits for the
+ * message-structure code. */
 static const struct imap_command commands[] = {
 	{ "CAPABILITY", imap_cmd_capability, ANY },
 	{ "NOOP", imap_cmd_noop, ANY },
@@ -41,6 +41,10 @@ static const struct imap_command commands[] = {
 	{ "DELETE", imap_cmd_delete, AUTHED },
 	{ "RENAME", imap_cmd_rename, AUTHED },
 	{ "LIST", imap_cmd_list, AUTHED },
+	{ "LSUB", imap_cmd_lsub, AUTHED },
+	{ "SUBSCRIBE", imap_cmd_subscribe, AUTHED },
+	{ "UNSUBSCRIBE", imap_cmd_unsubscribe, AUTHED },
+	{ "IDLE", imap_cmd_idle, AUTHED },
 	{ "STATUS", imap_cmd_status, AUTHED },
 	{ "APPEND", imap_cmd_append, AUTHED },
 	{ "NAMESPACE", imap_cmd_namespace, AUTHED },
@@ -140,7 +144,7 @@ void imap_put_capability(struct imap *s)
 		out_puts(&s->out, s->secure ? " SASL-IR AUTH=PLAIN" : " LOGINDISABLED");
 		return;
 	}
-	out_printf(&s->out, " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE "
+	out_printf(&s->out, " NAMESPACE UNSELECT UIDPLUS MOVE IDLE CHILDREN SPECIAL-USE "
 		   "APPENDLIMIT=%llu", (unsigned long long)IMAP_LITERAL_MAX);
 }
 

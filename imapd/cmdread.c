@@ -283,6 +283,22 @@ int imap_reader_next(struct imap_reader *r)
 	}
 }
 
+int imap_reader_line(struct imap_reader *r, int timeout_ms, size_t *len_r)
+{
+	int saved = r->in.timeout_ms, rc;
+
+	if (r->fd < 0 || r->bytewise) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->in.timeout_ms = timeout_ms;
+	rc = read_line(r, len_r);
+	r->in.timeout_ms = saved;
+	if (rc == 1)
+		line_chomp(r->line, len_r);
+	return rc;
+}
+
 void imap_reader_tag(const struct imap_reader *r, char *out, size_t outsz)
 {
 	const char *s = buf_str(&r->cmd);

@@ -84,6 +84,13 @@ size_t imap_reader_push(struct imap_reader *r, const void *p, size_t n);
  * next call drops it (closing its spool files) and starts the next one. */
 int imap_reader_next(struct imap_reader *r);
 
+/* One bare line, no command (IDLE's "DONE", RFC 2177), waiting at most timeout_ms
+ * (0: only what is buffered or readable now). Only between commands, with an fd.
+ * 1 with the line, CRLF removed, in r->line (*len_r bytes); 0 at end of input; -1
+ * with errno: ETIMEDOUT (no whole line yet: a partial one is kept for the next call),
+ * ERANGE (over IMAP_LINE_MAX, discarded through its LF), or the read error. */
+int imap_reader_line(struct imap_reader *r, int timeout_ms, size_t *len_r);
+
 /* The command's tag (its first word, when that is a valid tag) into out, else "*".
  * Usable after COMMAND and REJECT. */
 void imap_reader_tag(const struct imap_reader *r, char *out, size_t outsz);

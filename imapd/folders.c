@@ -3,11 +3,12 @@
  * over Maildir++ folders (maildir_folder.h). INBOX is the Maildir root; names reach
  * the client in modified UTF-7 with '/' between levels.
  *
- * LIST matches with a set of pattern positions (an NFA run), never by backtracking:
- * time is the name's length times the pattern's, whatever the client sends. Levels
- * that exist only as parents of folders (".A.B" without ".A") are listed \Noselect.
+ * LIST matches with list_match.h, in time linear in the name. Levels that exist only
+ * as parents of folders (".A.B" without ".A") are listed \Noselect.
  */
 #include "imap.h"
+#include "list_match.h"
+#include "special_use.h"
 
 #include "log.h"
 #include "maildir_folder.h"
@@ -181,70 +182,40 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-/* RFC 3501 6.3.8: '*' matches anything, '%' anything but the delimiter. The set of
- * pattern positions reached so far, advanced one name byte at a time. */
-static int match(const char *pat, const char *name, unsigned char *on, unsigned char *next)
+/* 1 when some name in the sorted list is a child of name: the first name not before
+ * "name/" starts with it. Children do not sort right after their parent ("A", "A B",
+ * "A/B": ' ' and '-' sort before '/'), so looking at the next name is not enough;
+ * a binary search keeps LIST at n log n for any set of names. */
+static int has_children(const struct names *all, const char *name)
 {
-	size_t m = strlen(pat);
+	char key[IMAP_MAILBOX_MAX * 2 + 2];
+	const char *k = key;
+	size_t len = strlen(name), lo = 0, hi = all->n;
 
-	memset(on, 0, m + 1);
-	on[0] = 1;
-	for (;;) {
-		/* epsilon: a wildcard may match nothing */
-		for (size_t j = 0; j < m; j++) {
-			if (on[j] && (pat[j] == '*' || pat[j] == '%'))
-				on[j + 1] = 1;
-		}
-		if (*name == '\0')
-			return on[m];
-		memset(next, 0, m + 1);
-		for (size_t j = 0; j < m; j++) {
-			if (!on[j])
-				continue;
-			if (pat[j] == '*' || (pat[j] == '%' && *name != '/'))
-				next[j] = 1;
-			else if (pat[j] == *name)
-				next[j + 1] = 1;
-		}
-		memcpy(on, next, m + 1);
-		name++;
+	if (len + 2 > sizeof key)
+		return 0;
+	memcpy(key, name, len);
+	key[len] = '/';
+	key[len + 1] = '\0';
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_name(&all->v[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-}
-
-static const char *special_use(const char *name)
-{
-	static const struct { const char *name, *attr; } map[] = {
-		{ "Sent", "\\Sent" }, { "Sent Items", "\\Sent" }, { "Sent Messages", "\\Sent" },
-		{ "Drafts", "\\Drafts" }, { "Trash", "\\Trash" }, { "Deleted Items", "\\Trash" },
-		{ "Junk", "\\Junk" }, { "Spam", "\\Junk" }, { "Archive", "\\Archive" },
-	};
-
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-		if (strcasecmp(name, map[i].name) == 0)
-			return map[i].attr;
-	}
-	return NULL;
-}
-
-static void put_mailbox(struct imap *s, const char *utf8)
-{
-	char m7[IMAP_MAILBOX_MAX * 3 + 16];
-	int n = maildir_mutf7_encode(utf8, strlen(utf8), m7, sizeof m7);
-
-	if (n < 0)
-		imap_put_string(s, utf8, strlen(utf8));
-	else
-		imap_put_string(s, m7, (size_t)n);
+	return lo < all->n && strncmp(all->v[lo], key, len + 1) == 0;
 }
 
 int imap_cmd_list(struct imap *s, struct imap_cmd *c)
 {
 	const char *ref = imap_arg_astring(imap_cmd_arg(c, 0));
 	const struct imap_arg *pa = imap_cmd_arg(c, 1);
-	char pat[2 * IMAP_MAILBOX_MAX + 2], upat[2 * IMAP_MAILBOX_MAX + 2];
-	unsigned char *on = NULL, *next = NULL;
+	struct imap_match mt;
+	struct imap_special_use su;
 	struct names real = { 0 }, all = { 0 };
-	int rc = 0, n;
+	int rc = 0, r;
 
 	if (c->n_args != 2 || ref == NULL || pa == NULL || pa->type == IMAP_ARG_LIST ||
 	    pa->s == NULL || memchr(pa->s, '\0', pa->len) != NULL)
@@ -255,17 +226,17 @@ int imap_cmd_list(struct imap *s, struct imap_cmd *c)
 		imap_tagged(s, "OK", "List completed.");
 		return 0;
 	}
-	n = snprintf(pat, sizeof pat, "%s%s", ref, pa->s);
-	if (n < 0 || (size_t)n >= sizeof pat)
-		return imap_bad(s, "Pattern too long");
-	/* patterns and names compared in modified UTF-7, as the client wrote them;
-	 * INBOX in any case is INBOX */
-	if (maildir_mutf7_decode(pat, strlen(pat), upat, sizeof upat) < 0) {
+	/* patterns and names compared in UTF-8; INBOX in any case is INBOX */
+	r = imap_match_init(&mt, ref, pa->s);
+	if (r != 0) {
+		if (r < 0)
+			return -1;
 		imap_tagged(s, "OK", "List completed.");
 		return 0;
 	}
-	if (strncasecmp(upat, "INBOX", 5) == 0 && (upat[5] == '\0' || upat[5] == '/'))
-		memcpy(upat, "INBOX", 5);
+	if (imap_special_use_load(s->root, &su) < 0)
+		log_warn("%s/%s: %s; using the built-in names", s->root,
+			 IMAP_SPECIAL_USE_FILE, strerror(errno));
 	if (names_add(&real, "INBOX") < 0 || maildir_folder_list(s->root, list_cb, &real) < 0) {
 		log_warn("list %s: %s", s->root, strerror(errno));
 		rc = imap_no(s, "[SERVERBUG] Cannot list mailboxes");
@@ -288,32 +259,22 @@ int imap_cmd_list(struct imap *s, struct imap_cmd *c)
 	}
 	qsort(real.v, real.n, sizeof *real.v, cmp_name);
 	qsort(all.v, all.n, sizeof *all.v, cmp_name);
-	on = malloc(strlen(upat) + 1);
-	next = malloc(strlen(upat) + 1);
-	if (on == NULL || next == NULL)
-		goto nomem;
 	for (size_t i = 0; i < all.n; i++) {
-		const char *name = all.v[i], *su;
-		size_t len = strlen(name);
+		const char *name = all.v[i], *su_attr;
 		int exists, children;
 
 		if (i > 0 && strcmp(all.v[i - 1], name) == 0)
 			continue;
-		if (!match(upat, name, on, next))
+		if (!imap_match(&mt, name))
 			continue;
 		exists = bsearch(&name, real.v, real.n, sizeof *real.v, cmp_name) != NULL;
-		children = 0;
-		for (size_t k = i + 1; k < all.n && !children; k++) {
-			if (strncmp(all.v[k], name, len) == 0 && all.v[k][len] == '/')
-				children = 1;
-			else if (strcmp(all.v[k], name) != 0 && strcmp(name, "INBOX") != 0)
-				break;
-		}
-		su = exists ? special_use(name) : NULL;
+		children = has_children(&all, name);
+		su_attr = exists ? imap_special_use_get(&su, name) : NULL;
+		/* RFC 3348 (CHILDREN), RFC 6154 (SPECIAL-USE) */
 		out_printf(&s->out, "* LIST (%s%s%s%s) \"/\" ", exists ? "" : "\\Noselect ",
-			   children ? "\\HasChildren" : "\\HasNoChildren", su ? " " : "",
-			   su ? su : "");
-		put_mailbox(s, name);
+			   children ? "\\HasChildren" : "\\HasNoChildren", su_attr ? " " : "",
+			   su_attr ? su_attr : "");
+		imap_put_mailbox(s, name);
 		out_puts(&s->out, "\r\n");
 	}
 	imap_tagged(s, "OK", "List completed.");
@@ -327,8 +288,8 @@ out:
 		free(all.v[i]);
 	free(real.v);
 	free(all.v);
-	free(on);
-	free(next);
+	imap_match_free(&mt);
+	imap_special_use_free(&su);
 	return rc;
 }
 
@@ -373,7 +334,7 @@ int imap_cmd_status(struct imap *s, struct imap_cmd *c)
 	v[3] = maildir_box_uidvalidity(b);
 	maildir_box_close(b);
 	out_puts(&s->out, "* STATUS ");
-	put_mailbox(s, name);
+	imap_put_mailbox(s, name);
 	out_puts(&s->out, " (");
 	for (size_t k = 0; k < 5; k++) {
 		if (want & (1u << k)) {

@@ -97,7 +97,8 @@ imap_handler imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_login
 	imap_cmd_namespace, imap_cmd_id, imap_cmd_enable, imap_cmd_check, imap_cmd_close,
 	imap_cmd_unselect, imap_cmd_expunge, imap_cmd_uid_expunge, imap_cmd_store,
 	imap_cmd_uid_store, imap_cmd_fetch, imap_cmd_uid_fetch, imap_cmd_copy,
-	imap_cmd_uid_copy, imap_cmd_move, imap_cmd_uid_move;
+	imap_cmd_uid_copy, imap_cmd_move, imap_cmd_uid_move, imap_cmd_idle, imap_cmd_subscribe,
+	imap_cmd_unsubscribe, imap_cmd_lsub;
 
 /* auth.c: greeting and pre-login phase. The exit code. */
 int imap_auth_main(struct imap *s);

@@ -44,6 +44,10 @@
  * silence, as Dovecot's login processes allow about that. */
 #define IMAP_IDLE_TIMEOUT_MS (30 * 60 * 1000)
 #define IMAP_PRELOGIN_TIMEOUT_MS (60 * 1000)
+/* RFC 2177 IDLE: "* OK Still here" this often while idling, so that NAT and firewall
+ * state for a quiet connection is not dropped; Dovecot's imap_idle_notify_interval
+ * default. Not client activity: the autologout above still applies. */
+#define IMAP_IDLE_KEEPALIVE_MS (2 * 60 * 1000)
 /* A client that stops reading replies is gone after this long. */
 #define IMAP_WRITE_TIMEOUT_MS (10 * 60 * 1000)
 

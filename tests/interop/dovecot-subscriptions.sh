@@ -6,7 +6,9 @@
 #  (b) what `maildir subscriptions add/remove` wrote, Dovecot's LSUB lists, and Dovecot
 #      can go on changing the file we wrote;
 #  (c) Courier's courierimapsubscribed is read while Dovecot's file is absent, and its
-#      names are carried into the file our first change writes, which Dovecot lists.
+#      names are carried into the file our first change writes, which Dovecot lists;
+#  (d) imapd's SUBSCRIBE/UNSUBSCRIBE change the file Dovecot wrote, Dovecot's LSUB
+#      lists the result, and imapd's LSUB lists what Dovecot subscribed.
 # How Dovecot is run: see dovecot.sh. Prints PASS/FAIL lines and
 # "dovecot-subscriptions: N passed, N failed"; exit 1 on failure, 77 without Dovecot.
 set -u
@@ -102,5 +104,45 @@ lines Archive Entwürfe INBOX Sent >"$tmp/c-want2"
 echo lsub | dv "$C" >"$tmp/c-dv"
 same "c: Dovecot lists Courier's subscriptions and ours after our first change" \
 	"$tmp/c-want2" "$tmp/c-dv"
+
+# (d) imapd on the same file, both ways.
+D="$tmp/d/Maildir"
+mkdir -p "$tmp/d"
+dv "$D" >/dev/null <<'EOF2' && ok "d: Dovecot creates and subscribes" || bad "d: Dovecot creates and subscribes"
+create Archive/2024
+create Entwürfe
+subscribe Entwürfe
+subscribe Archive/2024
+EOF2
+# imapd MAILDIR-PARENT < commands: an imapd --preauth session as the Maildir's owner.
+imapd() {
+	if [ "$(id -u)" = 0 ]; then
+		o=$(stat -c %u "$1/Maildir")
+		HOME=$1 USER=u setpriv --reuid "$o" --regid "$(stat -c %g "$1/Maildir")" \
+			--clear-groups "$BIN/imapd" --preauth 2>>"$log" | tr -d '\r'
+	else
+		HOME=$1 USER=u "$BIN/imapd" --preauth 2>>"$log" | tr -d '\r'
+	fi
+}
+printf 'a LSUB "" *\r\nb UNSUBSCRIBE "Entw&APw-rfe"\r\nc SUBSCRIBE Nope/x\r\nd SUBSCRIBE "&AMQ-rger"\r\ne LOGOUT\r\n' |
+	imapd "$tmp/d" >"$tmp/d-imapd"
+lines '* LSUB () "/" "Archive/2024"' '* LSUB () "/" "Entw&APw-rfe"' >"$tmp/d-want"
+grep '^\* LSUB' "$tmp/d-imapd" >"$tmp/d-lsub"
+same "d: imapd's LSUB lists what Dovecot subscribed" "$tmp/d-want" "$tmp/d-lsub"
+if grep -q '^b OK' "$tmp/d-imapd" && grep -q '^c OK' "$tmp/d-imapd" && grep -q '^d OK' "$tmp/d-imapd"; then
+	ok "d: imapd's UNSUBSCRIBE and SUBSCRIBE (a nonexistent name too)"
+else
+	bad "d: imapd's UNSUBSCRIBE and SUBSCRIBE (a nonexistent name too)"; show "$tmp/d-imapd"
+fi
+lines Archive/2024 Nope/x Ärger >"$tmp/d-want2"
+echo lsub | dv "$D" >"$tmp/d-dv"
+same "d: Dovecot's LSUB lists imapd's changes" "$tmp/d-want2" "$tmp/d-dv"
+dv "$D" >/dev/null <<'EOF2' || bad "d: Dovecot changes the file imapd wrote"
+unsubscribe Archive/2024
+EOF2
+printf 'a LSUB "" %%\r\nb LOGOUT\r\n' | imapd "$tmp/d" >"$tmp/d-imapd2"
+lines '* LSUB (\Noselect) "/" "Nope"' '* LSUB () "/" "&AMQ-rger"' >"$tmp/d-want3"
+grep '^\* LSUB' "$tmp/d-imapd2" >"$tmp/d-lsub2"
+same "d: imapd's LSUB % after Dovecot's change (\\Noselect parent)" "$tmp/d-want3" "$tmp/d-lsub2"
 
 interop_summary dovecot-subscriptions

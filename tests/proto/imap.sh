@@ -5,6 +5,7 @@
 # imap-*.ref. An optional imap-*.opts (sourced) sets
 #   MODE=preauth|login  ARGS="options"  TLS=1  SHOWDIR=1 (append the files on disk)
 #   IDLE_MS=n (IMAPD_TEST_IDLE_MS, the test-only autologout timer)
+#   SETUP="shell commands" (run in the fixture's Maildir before the session)
 # In login mode imapd runs fixtures/pop3-checkpw.sh (alice/secret) as its checker.
 set -u
 : "${BIN:?}"
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/fixtures/transcript-lib.sh
 . "$here/fixtures/transcript-lib.sh"
 
-transcript_defaults() { MODE=preauth ARGS="" TLS=0 SHOWDIR=0 IDLE_MS=""; }
+transcript_defaults() { MODE=preauth ARGS="" TLS=0 SHOWDIR=0 IDLE_MS="" SETUP=""; }
 transcript_listing() {
 	(cd "$1/Maildir" && find . -path ./tmp -prune -o -type f -print | grep -v -e dovecot -e maildirfolder -e '/tmp/' | sed -e 's/P[0-9]*Q[0-9]*\.[^,:]*/P_Q_.host/' -e '/\/1700000/!s/[0-9]*\.M[0-9]*P_Q_\.host/NEW.host/' | sort | sed 's/^/  /')
 }
@@ -35,6 +36,10 @@ imap_fixture() {
 }
 transcript_session() {
 	imap_fixture "$2"
+	if [ -n "$SETUP" ]; then
+		(cd "$2/Maildir" && eval "$SETUP")
+		[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$2/Maildir"
+	fi
 	if [ "$TLS" = 1 ]; then export MAILD_TLS=1; else unset MAILD_TLS; fi
 	if [ -n "$IDLE_MS" ]; then export IMAPD_TEST_IDLE_MS=$IDLE_MS; else unset IMAPD_TEST_IDLE_MS; fi
 	if [ "$MODE" = login ]; then
