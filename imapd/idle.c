@@ -114,6 +114,9 @@ int imap_cmd_idle(struct imap *s, struct imap_cmd *c)
 		size_t len;
 		int r;
 
+		/* Each notification is a response of its own with its own write
+		 * deadline: the one the IDLE command started may be long past. */
+		out_start(&s->out);
 		if (out_flush(&s->out) < 0) {
 			s->done = 1;
 			goto out;
