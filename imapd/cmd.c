@@ -25,9 +25,9 @@ struct imap_command {
 #define SELECTED IMAP_SELECTED
 
 /* RFC 3501 6.1-6.4, RFC 2342 NAMESPACE, RFC 2971 ID, RFC 5161 ENABLE, RFC 3691
- * UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE. STARTTLS is not offered: TLS comes
- * from a wrapper in front (see the man page). SUBSCRIBE, UNSUBSCRIBE and LSUB wait for
- * a subscriptions module in maildir/, and SEARCH for the message-structure code. */
+ * UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 4731 ESEARCH. STARTTLS is not
+ * offered: TLS comes from a wrapper in front (see the man page). SUBSCRIBE, UNSUBSCRIBE
+ * and LSUB wait for a subscriptions module in maildir/. */
 static const struct imap_command commands[] = {
 	{ "CAPABILITY", imap_cmd_capability, ANY },
 	{ "NOOP", imap_cmd_noop, ANY },
@@ -58,6 +58,8 @@ static const struct imap_command commands[] = {
 	{ "UID COPY", imap_cmd_uid_copy, SELECTED },
 	{ "MOVE", imap_cmd_move, SELECTED },
 	{ "UID MOVE", imap_cmd_uid_move, SELECTED },
+	{ "SEARCH", imap_cmd_search, SELECTED },
+	{ "UID SEARCH", imap_cmd_uid_search, SELECTED },
 	{ NULL, NULL, 0 },
 };
 
@@ -142,6 +144,7 @@ void imap_put_capability(struct imap *s)
 	}
 	out_printf(&s->out, " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE "
 		   "APPENDLIMIT=%llu", (unsigned long long)IMAP_LITERAL_MAX);
+	out_puts(&s->out, " ESEARCH");
 }
 
 void imap_enter_state(struct imap *s, enum imap_state st)
