@@ -26,7 +26,6 @@ enum { NO = 0, YES = 1, UNKNOWN = 2 };
 #define GONE_DATE 16u
 #define GONE_DATA 32u
 #define HAVE_SENT 64u		/* sent holds the Date: header's day */
-#define NO_SENT 128u		/* no usable Date: header */
 
 /* Make sure m has what need names: 1 (there), 0 (gone: the key does not match), -1. */
 static int have(struct search_msg *m, int need)
@@ -77,17 +76,18 @@ static int sent_day(struct search_msg *m, time_t *day)
 	struct mime_field f;
 	int rc;
 
-	if (!(m->have & (HAVE_SENT | NO_SENT))) {
+	if (!(m->have & HAVE_SENT)) {
 		if ((rc = have(m, SEARCH_NEED_DATA)) <= 0)
 			return rc;
-		if (mime_header_find(m->data, m->len, "Date", &f) &&
-		    search_date_parse(f.value, f.value_len, &cached) == 0)
-			m->have |= HAVE_SENT;
-		else
-			m->have |= NO_SENT;
+		/* Without a Date: that parses, the message was sent at the epoch, as
+		 * Dovecot has it: SENTBEFORE finds such messages, SENTSINCE does not. */
+		if (!mime_header_find(m->data, m->len, "Date", &f) ||
+		    search_date_parse(f.value, f.value_len, &cached) < 0)
+			cached = 0;
+		m->have |= HAVE_SENT;
 	}
 	*day = cached;
-	return (m->have & HAVE_SENT) != 0;
+	return 1;
 }
 
 static int text_key(const struct search_node *n, struct search_msg *m)

@@ -126,7 +126,7 @@ int search_text_header(const char *hdr, size_t n, const char *name, const char *
 	if (matcher_init(&mt, needle, nn) < 0)
 		return -1;
 	buf_init(&tmp, SEARCH_FIELD_MAX * 4);
-	while (!mt.found && mime_header_next(hdr, n, &pos, &f) == 1) {
+	while (!(seen && mt.found) && mime_header_next(hdr, n, &pos, &f) == 1) {
 		if (f.name_len != name_len || strncasecmp(f.name, name, name_len) != 0)
 			continue;
 		seen = 1;
