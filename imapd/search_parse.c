@@ -93,9 +93,11 @@ static int number(const char *s, uint64_t *v)
 	if (s == NULL || *s == '\0')
 		return -1;
 	for (; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (!isdigit((unsigned char)*s) || x > (UINT64_MAX - d) / 10)
 			return -1;
-		x = x * 10 + (uint64_t)(*s - '0');
+		x = x * 10 + d;
 	}
 	*v = x;
 	return 0;

@@ -1,11 +1,12 @@
 /*
  * Text search over a message; see search_text.h.
  *
- * The pipeline for a body: raw octets, a window at a time, cut after a line end ->
+ * The pipeline for a body: raw octets, a window at a time, cut after a line end (or a
+ * space) ->
  * transfer decoding (base64 carries its bit state across windows; quoted-printable
  * needs none, as windows end at line ends) -> decoded octets, converted to UTF-8 up to
- * their last line end (so no multibyte character is cut; the rest waits for the next
- * window) -> case folding -> the matcher, which keeps the last needle-length-1 folded
+ * their last line end or space (so no multibyte character is cut; the rest waits for
+ * the next window) -> case folding -> the matcher, which keeps the last needle-length-1 folded
  * octets so that a match across two pieces is found.
  *
  * Which parts count follows Dovecot's message-search: the bodies of text/\* and
@@ -52,14 +53,20 @@ static void matcher_free(struct matcher *mt)
 	free(mt->carry);
 }
 
-/* The last LF of p[0..n), or NULL (memrchr is not POSIX). */
-static const char *last_lf(const char *p, size_t n)
+/* Where to cut p[0..n) so that no character is split: after the last LF, else after
+ * the last space or tab (no multibyte charset uses those octets inside a character),
+ * else nowhere (0). */
+static size_t cut_point(const char *p, size_t n)
 {
-	while (n > 0) {
-		if (p[--n] == '\n')
-			return p + n;
-	}
-	return NULL;
+	size_t k = n;
+
+	while (k > 0 && p[k - 1] != '\n')
+		k--;
+	if (k > 0)
+		return k;
+	for (k = n; k > 0 && p[k - 1] != ' ' && p[k - 1] != '\t'; k--)
+		;
+	return k;
 }
 
 static int occurs(const char *h, size_t hn, const char *nd, size_t nn)
@@ -229,7 +236,6 @@ static int convert(struct body *b, size_t k)
 
 static int body_window(struct body *b, const char *p, size_t n, int last)
 {
-	const char *nl;
 	size_t k;
 
 	if (b->enc == ENC_BASE64) {
@@ -245,12 +251,12 @@ static int body_window(struct body *b, const char *p, size_t n, int last)
 		return 0;
 	/* Convert up to the last line end; the rest waits, unless it grew too long
 	 * (binary) or this is the end. */
-	k = b->raw.len;
-	if (!last && b->raw.len < SEARCH_WINDOW &&
-	    (nl = last_lf(b->raw.s, b->raw.len)) != NULL)
-		k = (size_t)(nl - b->raw.s) + 1;
-	else if (!last && b->raw.len < SEARCH_WINDOW)
-		return 0;
+	k = last ? b->raw.len : cut_point(b->raw.s, b->raw.len);
+	if (k == 0) {
+		if (b->raw.len < SEARCH_WINDOW)
+			return 0;
+		k = b->raw.len;	/* binary, or no spaces at all: cut anywhere */
+	}
 	return convert(b, k);
 }
 
@@ -276,10 +282,8 @@ static int feed_body(struct matcher *mt, const char *p, size_t n, const struct m
 	while (off < n && !mt->found) {
 		size_t w = n - off;
 
-		if (w > SEARCH_WINDOW) {
-			const char *nl = last_lf(p + off, SEARCH_WINDOW);
-			w = nl != NULL ? (size_t)(nl - (p + off)) + 1 : SEARCH_WINDOW;
-		}
+		if (w > SEARCH_WINDOW && (w = cut_point(p + off, SEARCH_WINDOW)) == 0)
+			w = SEARCH_WINDOW;
 		if (body_window(&b, p + off, w, off + w == n) < 0)
 			goto out;
 		off += w;
