@@ -44,7 +44,7 @@ SEARCHES = [
     "ALL", "SEEN", "UNSEEN", "ANSWERED", "UNANSWERED", "FLAGGED", "UNFLAGGED",
     "DELETED", "UNDELETED", "DRAFT", "UNDRAFT", "RECENT", "NEW", "OLD",
     "KEYWORD $Work", "UNKEYWORD $Work", "KEYWORD nosuch", "UNKEYWORD nosuch",
-    "1:3", "2,4:6", "*", "UID 2:4", "UID 1,*", "NOT 1:5", "3:1",
+    "1:3", "2,4:6", "*", "99", "20:99", "UID 99", "UID 2:99", "UID 2:4", "UID 1,*", "NOT 1:5", "3:1",
     "LARGER 1000", "SMALLER 300", "LARGER 100000",
     "BEFORE 17-Nov-2023", "ON 16-Nov-2023", "SINCE 16-Nov-2023",
     "SENTBEFORE 2-Jan-2024", "SENTON 1-Jan-2024", "SENTSINCE 1-Jan-2024",
