@@ -173,7 +173,8 @@ static int search(struct imap *s, struct imap_cmd *c, int uid)
 				rc = -1;
 				break;
 			}
-			log_warn("search %s: %s", mm->name, strerror(errno));
+			log_warn("search %s: %s", maildir_box_msg(s->box, (size_t)j)->name,
+				 strerror(errno));
 			failed = 1;
 		} else if (r > 0) {
 			found[n++] = uid ? s->m[i].uid : (uint32_t)(i + 1);

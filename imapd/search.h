@@ -41,7 +41,7 @@ enum search_kind {
 	SEARCH_UID,		/* set: UIDs */
 	SEARCH_FLAGS,		/* all of bits set (MAILDIR_F_*) */
 	SEARCH_UNFLAGS,		/* none of bits set */
-	SEARCH_KEYWORD,		/* str: keyword; bits: its letter after bind, 0 = none */
+	SEARCH_KEYWORD,		/* name: keyword; bits: its letters after bind (any case) */
 	SEARCH_UNKEYWORD,
 	SEARCH_RECENT,
 	SEARCH_LARGER,		/* number: RFC822.SIZE > number */

@@ -390,9 +390,12 @@ static void bind_nodes(struct search_node *n, uint32_t max_seq, uint32_t max_uid
 		else if (n->kind == SEARCH_UID)
 			imap_seqset_resolve(&n->set, max_uid);
 		else if (n->kind == SEARCH_KEYWORD || n->kind == SEARCH_UNKEYWORD) {
-			int k = kw != NULL ? maildir_keywords_index(kw, n->name) : -1;
-
-			n->bits = k < 0 ? 0 : MAILDIR_KW('a' + k);
+			/* Ignoring case, as Dovecot's SEARCH does (its STORE keeps case):
+			 * every letter whose name matches. */
+			n->bits = 0;
+			for (int k = 0; kw != NULL && k < MAILDIR_KEYWORDS_MAX; k++)
+				if (kw->name[k] != NULL && strcasecmp(kw->name[k], n->name) == 0)
+					n->bits |= MAILDIR_KW('a' + k);
 		}
 		bind_nodes(n->child, max_seq, max_uid, kw);
 	}

@@ -204,7 +204,9 @@ static void test_eval(void)
 	test_assert(match("4:* UID 30", &f, 0) == 0);
 	test_assert(match("* UID *", &f, 0) == 0);
 	test_assert(match("KEYWORD $Work UNKEYWORD other", &f, 0) == 1);
-	test_assert(match("KEYWORD $work", &f, 0) == 0);	/* case-sensitive as Dovecot */
+	test_assert(match("KEYWORD $work", &f, 0) == 1);	/* ignoring case, as Dovecot */
+	test_assert(match("UNKEYWORD $WORK", &f, 0) == 0);
+	test_assert(match("KEYWORD $Wor", &f, 0) == 0);
 	test_assert(match("OR ANSWERED FLAGGED", &f, MAILDIR_F_FLAGGED) == 1);
 	test_assert(match("LARGER 499 SMALLER 501", &f, 0) == 1);
 	test_assert(match("LARGER 500", &f, 0) == 0);
