@@ -299,6 +299,10 @@ static int is_text(const struct mime_part *p)
 {
 	const char *t = mime_part_type(p);
 
+	/* "Content-Type: text" without a subtype is no text type to Dovecot either */
+	if (p->type != NULL && (p->subtype == NULL || p->subtype[0] == '\0'))
+		return 0;
+
 	return strcasecmp(t, "text") == 0 || strcasecmp(t, "message") == 0;
 }
 
