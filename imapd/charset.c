@@ -153,7 +153,7 @@ void charset_utf8_fold(const char *s, size_t n, char *out)
 			out[i] = (char)(0xc0 | c >> 6);
 			out[i + 1] = (char)(0x80 | (c & 0x3f));
 		} else {
-			memcpy(out + i, s + i, len);
+			memmove(out + i, s + i, len);	/* out may be s */
 		}
 	}
 }

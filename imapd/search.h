@@ -66,7 +66,8 @@ struct search_node {
 	time_t date;			/* the day's first second, UTC */
 	const char *name;		/* HEADER: field name; KEYWORD: keyword (the
 					 * command's memory) */
-	char *needle;			/* HEADER, BODY, TEXT: case-folded UTF-8 (owned) */
+	char *needle;			/* HEADER, BODY, TEXT: folded UTF-8 (search_fold.h,
+					 * owned) */
 	size_t needle_len;
 	struct search_node *all_next;	/* every node, for freeing */
 };

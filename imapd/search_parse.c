@@ -10,7 +10,7 @@
  */
 #include "search.h"
 
-#include "charset.h"
+#include "search_fold.h"
 #include "maildir_name.h"
 
 #include <ctype.h>
@@ -67,12 +67,11 @@ static int needle(struct parser *ps, struct search_node *n, const struct imap_ar
 
 	if (arg_bytes(ps, a, &s, &len) < 0)
 		return -1;
-	n->needle = malloc(len + 1);
+	n->needle = malloc(SEARCH_FOLD_GROWTH * len + 1);
 	if (n->needle == NULL)
 		return fail(ps, ENOMEM, "Out of memory");
-	charset_utf8_fold(s, len, n->needle);
-	n->needle[len] = '\0';
-	n->needle_len = len;
+	n->needle_len = search_fold(s, len, n->needle);
+	n->needle[n->needle_len] = '\0';
 	ps->p->reads_message = 1;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "charset.h"
 #include "rfc2047.h"
+#include "search_fold.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct matcher {
 	char *carry;		/* the last nn - 1 folded octets fed */
 	size_t carry_len;
 	struct buf fold;	/* carry + the piece, folded */
+	char pend[4];		/* a UTF-8 sequence cut at the end of the last piece */
+	size_t pend_len;
 	int found;
 };
 
@@ -39,10 +42,12 @@ static int matcher_init(struct matcher *mt, const char *needle, size_t nn)
 	mt->needle = needle;
 	mt->nn = nn;
 	mt->carry_len = 0;
+	mt->pend_len = 0;
 	mt->found = nn == 0;
 	/* at most a conversion (3 windows, each octet at most 3 in UTF-8, or U+FFFD)
-	 * or a decoded field, plus the carry */
-	buf_init(&mt->fold, (size_t)SEARCH_WINDOW * 12 + SEARCH_FIELD_MAX * 4 + nn + 1);
+	 * or a decoded field, folded, plus the carry */
+	buf_init(&mt->fold, ((size_t)SEARCH_WINDOW * 12 + SEARCH_FIELD_MAX * 4) *
+		 SEARCH_FOLD_GROWTH + nn + 1);
 	mt->carry = malloc(nn + 1);
 	return mt->carry == NULL ? -1 : 0;
 }
@@ -84,19 +89,59 @@ static int occurs(const char *h, size_t hn, const char *nd, size_t nn)
 	return 0;
 }
 
-/* Search p[0..n) (UTF-8, not yet folded), continuing the text fed before. */
+/* A new text: no match may run into it from the one before. */
+static void matcher_restart(struct matcher *mt)
+{
+	mt->carry_len = 0;
+	mt->pend_len = 0;
+}
+
+/* The octets a UTF-8 sequence starting with c has, 1 for anything else. */
+static size_t seq_len(unsigned char c)
+{
+	return c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 :
+	       c >= 0xf0 && c < 0xf5 ? 4 : 1;
+}
+
+/* How many octets at the end of p[0..n) are an unfinished UTF-8 sequence. */
+static size_t unfinished(const char *p, size_t n)
+{
+	for (size_t k = 1; k <= 3 && k <= n; k++) {
+		unsigned char c = (unsigned char)p[n - k];
+
+		if ((c & 0xc0) != 0x80)
+			return seq_len(c) > k ? k : 0;
+	}
+	return 0;
+}
+
+/* Search p[0..n) (UTF-8, not yet folded), continuing the text fed before. A sequence
+ * cut at the end of a piece waits for the rest, so folding never sees half of one. */
 static int feed(struct matcher *mt, const char *p, size_t n)
 {
-	size_t len, keep;
+	size_t len, keep, start = 0, tail;
 
 	if (mt->found || n == 0)
 		return 0;
 	buf_reset(&mt->fold);
-	if (buf_reserve(&mt->fold, mt->carry_len + n + 1) < 0)
+	if (buf_reserve(&mt->fold, mt->carry_len + SEARCH_FOLD_GROWTH * (n + 4) + 1) < 0)
 		return -1;
 	memcpy(mt->fold.s, mt->carry, mt->carry_len);
-	charset_utf8_fold(p, n, mt->fold.s + mt->carry_len);
-	len = mt->carry_len + n;
+	len = mt->carry_len;
+	if (mt->pend_len > 0) {
+		char seq[8];
+		size_t sl = mt->pend_len, need = seq_len((unsigned char)mt->pend[0]);
+
+		memcpy(seq, mt->pend, sl);
+		while (start < n && sl < need && ((unsigned char)p[start] & 0xc0) == 0x80)
+			seq[sl++] = p[start++];
+		len += search_fold(seq, sl, mt->fold.s + len);
+		mt->pend_len = 0;
+	}
+	tail = unfinished(p + start, n - start);
+	len += search_fold(p + start, n - start - tail, mt->fold.s + len);
+	memcpy(mt->pend, p + n - tail, tail);
+	mt->pend_len = tail;
 	if (occurs(mt->fold.s, len, mt->needle, mt->nn)) {
 		mt->found = 1;
 		return 0;
@@ -137,7 +182,7 @@ int search_text_header(const char *hdr, size_t n, const char *name, const char *
 		if (f.name_len != name_len || strncasecmp(f.name, name, name_len) != 0)
 			continue;
 		seen = 1;
-		mt.carry_len = 0;	/* no match across two fields */
+		matcher_restart(&mt);	/* no match across two fields */
 		if (feed_value(&mt, f.value, f.value_len, &tmp) < 0)
 			goto out;
 	}
@@ -155,7 +200,7 @@ static int feed_header(struct matcher *mt, const char *hdr, size_t n, struct buf
 	size_t pos = 0;
 
 	while (!mt->found && mime_header_next(hdr, n, &pos, &f) == 1) {
-		mt->carry_len = 0;
+		matcher_restart(mt);
 		if (feed(mt, f.name, f.name_len) < 0 || feed(mt, ": ", 2) < 0 ||
 		    feed_value(mt, f.value, f.value_len, tmp) < 0)
 			return -1;
@@ -322,7 +367,7 @@ int search_text_message(const char *msg, const struct mime_msg *m, int headers,
 		if (headers && feed_header(&mt, msg + p->hdr_off, p->hdr_len, &tmp) < 0)
 			goto out;
 		if (p->children == NULL && is_text(p)) {
-			mt.carry_len = 0;
+			matcher_restart(&mt);
 			if (feed_body(&mt, msg + p->body_off, p->body_len, p) < 0)
 				goto out;
 		}

@@ -1,7 +1,7 @@
 /*
  * Substring search in a message's text for SEARCH (RFC 3501 6.4.4): header values
  * decoded from RFC 2047, bodies decoded from base64 and quoted-printable and converted
- * to UTF-8 from their charset, compared case-folded (charset.h).
+ * to UTF-8 from their charset, compared decomposed and case-folded (search_fold.h).
  *
  * Streaming: a body is decoded, converted and searched a window at a time, with the
  * end of each window kept to catch a match across the cut, so the memory used does not
@@ -22,7 +22,7 @@
  * Dovecot's header limits are of the same order. */
 #define SEARCH_FIELD_MAX (64 * 1024)
 
-/* Needles are case-folded UTF-8 (charset_utf8_fold). Each returns 1 (found), 0, or -1
+/* Needles are folded UTF-8 (search_fold). Each returns 1 (found), 0, or -1
  * with errno ENOMEM. */
 
 /* In the value of any field named name (case-insensitive) of the header hdr[0..n);

@@ -53,7 +53,9 @@ SEARCHES = [
     "TO pirard", "TO \"André\"", "CC carol", "BCC dave", "SUBJECT \"été\"", "SUBJECT \"ÉTÉ\"",
     "SUBJECT chaud", "SUBJECT \"été chaud\"", "SUBJECT \"größe\"", "SUBJECT \"GRÖSSE\"", "SUBJECT \"GRÖßE\"",
     "SUBJECT \"café\"", "SUBJECT \"naïve\"", "SUBJECT \"NAÏVE\"", "SUBJECT été",
-    "SUBJECT ete", "SUBJECT cafe", "BODY cafe", "BODY Koln", "FROM jurgen", "FROM \"Jürgen Müller\"",
+    "SUBJECT ete", "SUBJECT cafe", "BODY cafe", "BODY Koln", "BODY \"Ko\u0308ln\"",
+    "BODY \"K\u00d6\"", "TEXT \"gru\"", "TEXT gruss", "SUBJECT \"\u00c9T\u00c9\"", "TO andre",
+    "BODY \"caf\u00e9 cre\"", "SUBJECT \"na\u00cfve\"", "SUBJECT \"nai\"", "FROM jurgen", "FROM \"Jürgen Müller\"",
     "FROM \"<jm@example.de>\"", "FROM \"Müller <jm\"", "TO \"André Pirard\"",
     "CC \"Carol <carol\"", "FROM \"\\\"Carol\\\"\"", "TO \"x@\"", "FROM \"=?UTF-8\"",
     "SUBJECT \"=?UTF-8\"", "SUBJECT \"caf=E9\"", "BODY \"caf=E9\"", "BODY w6l0",
@@ -95,8 +97,6 @@ KNOWN = {
     "SEARCH OLD": "\\Recent belongs to the first session that sees a message",
     "SEARCH CHARSET KOI8-R ALL": "only UTF-8 and US-ASCII search strings",
     "SEARCH BEFORE 31-Feb-2023": "an impossible date is BAD",
-    "SEARCH BODY cafe": "case folding only, no Unicode decomposition",
-    "SEARCH SUBJECT cafe": "case folding only, no Unicode decomposition",
 }
 
 
