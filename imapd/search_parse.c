@@ -47,7 +47,8 @@ static struct search_node *node_new(struct parser *ps, enum search_kind kind)
 }
 
 /* A string argument (astring: atom, quoted, in-memory literal) as bytes. 0 or -1. */
-static int arg_bytes(struct parser *ps, const struct imap_arg *a, const char **s, size_t *len)
+static int arg_bytes(struct parser *ps, const struct imap_arg *a, const char **s,
+		     size_t *len)
 {
 	if (a == NULL)
 		return fail(ps, EINVAL, "Missing argument in search program");

@@ -2,12 +2,12 @@
  * Text search over a message; see search_text.h.
  *
  * The pipeline for a body: raw octets, a window at a time, cut after a line end (or a
- * space) ->
- * transfer decoding (base64 carries its bit state across windows; quoted-printable
- * needs none, as windows end at line ends) -> decoded octets, converted to UTF-8 up to
- * their last line end or space (so no multibyte character is cut; the rest waits for
- * the next window) -> case folding -> the matcher, which keeps the last needle-length-1 folded
- * octets so that a match across two pieces is found.
+ * space) -> transfer decoding (base64 carries its bit state across windows; quoted-
+ * printable needs none, as windows end at line ends) -> decoded octets, converted to
+ * UTF-8 up to their last line end or space (so no multibyte character is cut; the
+ * rest waits for the next window) -> folding (search_fold.h; a UTF-8 sequence cut
+ * anyway waits for its rest) -> the matcher, which keeps the last needle-length-1
+ * folded octets so that a match across two pieces is found.
  *
  * Which parts count follows Dovecot's message-search: the bodies of text/\* and
  * message/\* leaves (a part without Content-Type is text/plain), never those of
@@ -305,7 +305,8 @@ static int body_window(struct body *b, const char *p, size_t n, int last)
 	return convert(b, k);
 }
 
-static int feed_body(struct matcher *mt, const char *p, size_t n, const struct mime_part *part)
+static int feed_body(struct matcher *mt, const char *p, size_t n,
+		     const struct mime_part *part)
 {
 	struct body b = { mt, ENC_NONE, NULL, 0, 0, { 0 }, { 0 } };
 	const char *cs = mime_param_get(part->params, part->nparams, "charset");
