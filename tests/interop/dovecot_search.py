@@ -88,7 +88,9 @@ SEARCHES = [
     "(", "OR SEEN", "RETURN (BOGUS) ALL", "UID", "HEADER", "KEYWORD",
 ]
 UID_SEARCHES = ["ALL", "SEEN", "1:3", "UID 3:*", "RETURN (MIN MAX COUNT ALL) UNSEEN",
-                "RETURN () BODY chaud", "NOT UID 1:2"]
+                "RETURN () BODY chaud", "NOT UID 1:2", "RETURN (MIN) BODY nothing-at-all",
+                "RETURN () BODY nothing-at-all", "RETURN (COUNT ALL) UID 5:9,20:*",
+                "CHARSET UTF-8 RETURN (ALL) SEEN", "RETURN (ALL)"]
 
 # Commands whose answers differ for a reason docs/COMPAT.md (SEARCH) gives.
 KNOWN = {
