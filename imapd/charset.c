@@ -137,6 +137,27 @@ static unsigned long fold(unsigned long c)
 	return c;
 }
 
+void charset_utf8_fold(const char *s, size_t n, char *out)
+{
+	size_t len;
+
+	for (size_t i = 0; i < n; i += len) {
+		unsigned long c = utf8_get((const unsigned char *)s + i, n - i, &len);
+
+		/* Only one- and two-octet sequences fold (every mapping above stays
+		 * below U+0800); a longer one, or an overlong form, is copied. */
+		if (len == 1 && c < 0x80) {
+			out[i] = (char)fold(c);
+		} else if (len == 2) {
+			c = fold(c);
+			out[i] = (char)(0xc0 | c >> 6);
+			out[i + 1] = (char)(0x80 | (c & 0x3f));
+		} else {
+			memmove(out + i, s + i, len);	/* out may be s */
+		}
+	}
+}
+
 /* s folded into an array of code points; NULL on ENOMEM. */
 static unsigned long *fold_all(const char *s, size_t n, size_t *count)
 {

@@ -22,6 +22,11 @@ int charset_to_utf8(const char *cs, const char *p, size_t n, struct buf *b);
 int charset_known(const char *cs);
 /* 1 when needle occurs in hay ignoring case as described above, 0 when not, -1 with
  * errno ENOMEM. An empty needle occurs everywhere. */
+/* Fold s[0..n) for comparison as charset_utf8_contains does into out (n bytes): the
+ * result has the same length, as every folded pair encodes in the same number of
+ * octets; bytes that are not valid UTF-8 are copied. Folded texts can then be compared
+ * byte by byte, in pieces, without allocating. out may be s. */
+void charset_utf8_fold(const char *s, size_t n, char *out);
 int charset_utf8_contains(const char *hay, size_t hn, const char *needle, size_t nn);
 
 #endif

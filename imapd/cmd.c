@@ -25,9 +25,8 @@ struct imap_command {
 #define SELECTED IMAP_SELECTED
 
 /* RFC 3501 6.1-6.4, RFC 2342 NAMESPACE, RFC 2971 ID, RFC 5161 ENABLE, RFC 3691
- * UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 2177 IDLE. STARTTLS is not
- * offered: TLS comes from a wrapper in front (see the man page). SEARCH waits for the
- * message-structure code. */
+ * UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 2177 IDLE, RFC 4731 ESEARCH.
+ * STARTTLS is not offered: TLS comes from a wrapper in front (see the man page). */
 static const struct imap_command commands[] = {
 	{ "CAPABILITY", imap_cmd_capability, ANY },
 	{ "NOOP", imap_cmd_noop, ANY },
@@ -62,6 +61,8 @@ static const struct imap_command commands[] = {
 	{ "UID COPY", imap_cmd_uid_copy, SELECTED },
 	{ "MOVE", imap_cmd_move, SELECTED },
 	{ "UID MOVE", imap_cmd_uid_move, SELECTED },
+	{ "SEARCH", imap_cmd_search, SELECTED },
+	{ "UID SEARCH", imap_cmd_uid_search, SELECTED },
 	{ NULL, NULL, 0 },
 };
 
@@ -146,6 +147,7 @@ void imap_put_capability(struct imap *s)
 	}
 	out_printf(&s->out, " NAMESPACE UNSELECT UIDPLUS MOVE IDLE CHILDREN SPECIAL-USE "
 		   "APPENDLIMIT=%llu", (unsigned long long)IMAP_LITERAL_MAX);
+	out_puts(&s->out, " ESEARCH");
 }
 
 void imap_enter_state(struct imap *s, enum imap_state st)

@@ -99,6 +99,7 @@ imap_handler imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_login
 	imap_cmd_uid_store, imap_cmd_fetch, imap_cmd_uid_fetch, imap_cmd_copy,
 	imap_cmd_uid_copy, imap_cmd_move, imap_cmd_uid_move, imap_cmd_idle, imap_cmd_subscribe,
 	imap_cmd_unsubscribe, imap_cmd_lsub;
+imap_handler imap_cmd_search, imap_cmd_uid_search;	/* search.c */
 
 /* auth.c: greeting and pre-login phase. The exit code. */
 int imap_auth_main(struct imap *s);
