@@ -12,8 +12,10 @@
  *    no flag change alters.
  * 2. readdir() may miss a file that is renamed while the directory is being read. A
  *    record whose file the scan did not see may therefore still exist: before calling
- *    it gone we read the directories a second time and merge, so a message is never
- *    dropped from the view (and so never reported expunged) because of a rename race.
+ *    it gone we read the directories a second time and merge, and again as long as
+ *    the directories changed during the previous read (a file renamed over and over
+ *    can be missed twice), so a message is not dropped from the view (and so never
+ *    reported expunged) because of a rename race.
  * 3. The "unchanged folder" shortcut. A full sync records in the uidlist header (field
  *    Z<new mtime>:<cur mtime>, nanoseconds) the directory mtimes it saw *before* reading
  *    the directories, together with the then-current names of every message. A later
@@ -64,6 +66,11 @@
 /* A view refreshes all its names by one scan at most this often when files keep being
  * renamed under it; lookups in between search for the one file. */
 #define BOX_REFRESH_MIN_MS 1000
+/* Directory passes before a record without a file is taken as expunged (rule 2): the
+ * second always, later ones only while renames keep racing with the reads. */
+#define BOX_SCAN_PASSES_MAX 6
+/* A generous bound on the coarse clock that stamps nanosecond mtimes (Linux: a jiffy). */
+#define BOX_TICK_NS 50000000LL
 
 struct maildir_box {
 	char dir[PATH_MAX];
@@ -180,6 +187,45 @@ static int ts_eq(struct timespec a, struct timespec b)
 static int ts_dirty(struct timespec t, struct timespec now)
 {
 	return t.tv_sec + MAILDIR_DIRTY_SEC > now.tv_sec;
+}
+
+/* Where new/ and cur/ stood before a directory pass: the clock, then their mtimes. */
+struct scan_mark {
+	struct timespec now, mn, mc;
+};
+
+static int scan_mark(const struct maildir_box *b, struct scan_mark *k)
+{
+	if (clock_gettime(CLOCK_REALTIME, &k->now) < 0)
+		return -1;
+	if (stat_mtime(b->dir, "new", &k->mn) < 0 || stat_mtime(b->dir, "cur", &k->mc) < 0)
+		return -1;
+	return 0;
+}
+
+/* mtime t is within the file system's clock tick of now: a change in that tick would
+ * not have moved it. Nanosecond stamps come from a coarse kernel clock (a few ms);
+ * stamps in whole seconds get the dirty window. */
+static int ts_recent(struct timespec t, struct timespec now)
+{
+	long long dt = ((long long)now.tv_sec - t.tv_sec) * 1000000000LL +
+		       (now.tv_nsec - t.tv_nsec);
+
+	if (t.tv_nsec == 0)
+		return ts_dirty(t, now);
+	return dt < BOX_TICK_NS;
+}
+
+/* 1 when new/ or cur/ may have changed while the pass that began at k read them: only
+ * then can readdir() have missed a renamed file (rule 2). */
+static int scan_raced(const struct maildir_box *b, const struct scan_mark *k)
+{
+	struct timespec mn, mc;
+
+	if (stat_mtime(b->dir, "new", &mn) < 0 || stat_mtime(b->dir, "cur", &mc) < 0)
+		return 1;
+	return !ts_eq(mn, k->mn) || !ts_eq(mc, k->mc) || ts_recent(k->mn, k->now) ||
+	       ts_recent(k->mc, k->now);
 }
 
 /* Z<sec>.<nsec>:<sec>.<nsec> of new/ and cur/, as written in the uidlist header. */
@@ -723,6 +769,32 @@ fail:
 	return -1;
 }
 
+/* match_scan into a match that holds an earlier result. */
+static int match_scan_again(const struct maildir_uidlist *u, const struct maildir_list *l,
+			    struct match *mt)
+{
+	free(mt->rec_of);
+	mt->rec_of = NULL;
+	return match_scan(u, l, mt);
+}
+
+/* Rule 2: a record without a file may be a rename we raced with. Read again while
+ * that can be so: always once, then while the directories changed under the previous
+ * pass (a file renamed over and over can be missed by each). k: the mark taken before
+ * the pass that produced l. */
+static int rescan_gone(struct maildir_box *b, const struct maildir_uidlist *u,
+		       struct maildir_list *l, struct match *mt, struct scan_mark *k)
+{
+	for (int pass = 1; mt->gone > 0 && pass < BOX_SCAN_PASSES_MAX; pass++) {
+		if (pass > 1 && !scan_raced(b, k))
+			break;
+		if (scan_mark(b, k) < 0 || scan_merge_again(b, l) < 0 ||
+		    match_scan_again(u, l, mt) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int kw_equal(const struct maildir_keywords *a, const struct maildir_keywords *b)
 {
 	for (int i = 0; i < MAILDIR_KEYWORDS_MAX; i++) {
@@ -743,6 +815,7 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 	struct maildir_keywords kw = { { 0 } };
 	struct maildir_msg *v = NULL;
 	struct timespec mn, mc, now;
+	struct scan_mark mark;
 	size_t n = 0;
 	int exists, dirty, complete, kw_changed, ret = -1;
 
@@ -770,15 +843,9 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 		goto done;
 	}
 
-	if (scan_dirs(b, &l) < 0 || match_scan(&u, &l, &mt) < 0)
+	if (scan_mark(b, &mark) < 0 || scan_dirs(b, &l) < 0 || match_scan(&u, &l, &mt) < 0 ||
+	    rescan_gone(b, &u, &l, &mt, &mark) < 0)
 		goto out;
-	if (mt.gone > 0) {
-		/* Rule 2: a record without a file may be a rename we raced with. */
-		free(mt.rec_of);
-		mt.rec_of = NULL;
-		if (scan_merge_again(b, &l) < 0 || match_scan(&u, &l, &mt) < 0)
-			goto out;
-	}
 	/* Write when UIDs are to be given, or when a clean snapshot differs from what the
 	 * uidlist says (names, vanished files, or a missing or stale mtime record), so the
 	 * next open can skip the readdir. */
@@ -798,8 +865,15 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 		maildir_uidlist_free(&u);
 		free(mt.rec_of);
 		mt.rec_of = NULL;
-		if (uidlist_load(b->dir, &u, &exists) < 0 || match_scan(&u, &l, &mt) < 0 ||
-		    assign_and_write(b, &u, exists, &l, &mt, seen_next, mn, mc, dirty) < 0)
+		if (uidlist_load(b->dir, &u, &exists) < 0 || match_scan(&u, &l, &mt) < 0)
+			goto out;
+		/* Others gave UIDs since our scan, to files that may have been linked
+		 * after readdir passed their place: read again, or a later UID would
+		 * enter the view before an earlier one and shut it out (rule 5). No
+		 * UID is given while we hold the lock, so this read sees them all. */
+		if (u.nextuid > seen_next && rescan_gone(b, &u, &l, &mt, &mark) < 0)
+			goto out;
+		if (assign_and_write(b, &u, exists, &l, &mt, seen_next, mn, mc, dirty) < 0)
 			goto out;
 		maildir_lock_release(&lock);
 	}
