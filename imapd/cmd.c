@@ -113,6 +113,12 @@ int imap_no(struct imap *s, const char *text)
 	return 0;
 }
 
+int imap_no_expungeissued(struct imap *s)
+{
+	/* Dovecot's words, which clients and test tools (imaptest) recognise */
+	return imap_no(s, "[EXPUNGEISSUED] Some of the requested messages no longer exist.");
+}
+
 void imap_put_string(struct imap *s, const char *str, size_t len)
 {
 	size_t i;

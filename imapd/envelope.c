@@ -431,11 +431,21 @@ static int nstring_field(struct buf *b, const char *hdr, size_t len, const char 
 static int addr_field(struct buf *b, const char *hdr, size_t len, const char *name,
 		      const char *fallback)
 {
-	size_t n = 0;
+	size_t n = 0, start = b->len;
 	const char *v = field(hdr, len, name, &n);
 
 	if (v == NULL && fallback != NULL)
 		v = field(hdr, len, fallback, &n);
+	else if (fallback != NULL) {
+		/* RFC 3501 7.4.2: Sender or Reply-To "present but empty" (no address in
+		 * it) is the From member too, as when absent. */
+		if (envelope_addrs_append(b, v, n) < 0)
+			return -1;
+		if (b->len - start != 3 || memcmp(b->s + start, "NIL", 3) != 0)
+			return 0;
+		b->len = start;
+		v = field(hdr, len, fallback, &n);
+	}
 	return envelope_addrs_append(b, v, n);
 }
 

@@ -18,6 +18,11 @@
 #include <string.h>
 #include <strings.h>
 
+#define F_UID 1
+#define F_FLAGS 2
+#define F_DATE 4
+#define F_SIZE 8
+
 /* One FETCH data item: write " NAME value" (the writer puts the name too) for view
  * index j (client index i). 0, or -1 when the message vanished (the item is left
  * out) or on error. */
@@ -36,7 +41,24 @@ static int put_flags(struct imap *s, size_t i, size_t j)
 
 	out_puts(&s->out, "FLAGS ");
 	imap_put_flags(s, m->flags, m->keywords, s->m[i].recent);
+	imap_view_note_flags(s, i, j);
 	return 0;
+}
+
+/* A message another process expunged, still in the client's view (RFC 3501 7.4.1):
+ * UID and FLAGS are answered from what the session knows; anything read from the
+ * message is not. 1 when an item could not be answered. */
+static int fetch_ghost(struct imap *s, size_t i, unsigned bits, size_t nbody)
+{
+	if (bits & F_FLAGS) {
+		out_printf(&s->out, "* %zu FETCH (", i + 1);
+		if (bits & F_UID)
+			out_printf(&s->out, "UID %u ", s->m[i].uid);
+		out_puts(&s->out, "FLAGS ");
+		imap_put_flags(s, s->m[i].flags, s->m[i].keywords, s->m[i].recent);
+		out_puts(&s->out, ")\r\n");
+	}
+	return nbody > 0 || (bits & (F_DATE | F_SIZE)) != 0;
 }
 
 static int put_internaldate(struct imap *s, size_t i, size_t j)
@@ -62,10 +84,6 @@ static int put_size(struct imap *s, size_t i, size_t j)
 	return 0;
 }
 
-#define F_UID 1
-#define F_FLAGS 2
-#define F_DATE 4
-#define F_SIZE 8
 
 static const struct fetch_item {
 	const char *name;
@@ -159,7 +177,7 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 			continue;
 		j = imap_view_index(s, i);
 		if (j < 0) {
-			gone = 1;
+			gone |= fetch_ghost(s, i, req.bits, req.nbody);
 			continue;
 		}
 		bits = req.bits;
@@ -198,7 +216,7 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 	if (imap_mailbox_sync(s, uid) < 0)
 		return -1;
 	if (gone)
-		return imap_no(s, "[EXPUNGEISSUED] Some messages were expunged meanwhile");
+		return imap_no_expungeissued(s);
 	imap_tagged(s, "OK", "Fetch completed.");
 	return 0;
 }
@@ -222,7 +240,7 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 	uint32_t flags = 0, kwbits = 0;
 	size_t n_kw = 0, total_kw = 0;
 	const char *name;
-	int silent, mode, gone = 0;
+	int silent, mode, failed = 0;
 
 	if (c->n_args < 3 || item->type != IMAP_ARG_ATOM)
 		return imap_bad(s, "Syntax: STORE sequence-set item flags");
@@ -264,6 +282,7 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 		}
 		kwbits |= MAILDIR_KW('a' + letter);
 	}
+	imap_mailbox_tell_keywords(s);
 	if (mode >= 0) {
 		ch.add_flags = flags;
 		ch.add_keywords = kwbits;
@@ -278,28 +297,30 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 		if (!imap_seqset_has(&set, uid ? s->m[i].uid : (uint32_t)(i + 1)))
 			continue;
 		j = imap_view_index(s, i);
-		if (j < 0) {
-			gone = 1;
+		/* A message expunged meanwhile keeps no flags: the change is dropped, as
+		 * RFC 3501 7.4.1 allows (and Dovecot does); the EXPUNGE comes later. */
+		if (j < 0)
 			continue;
-		}
 		if (mode == 0)
 			rc = maildir_box_set_flags(s->box, (size_t)j, flags, kwbits);
 		else
 			rc = maildir_box_change_flags(s->box, (size_t)j, &ch);
 		if (rc < 0) {
-			if (errno != ENOENT)
+			if (errno != ENOENT) {
 				log_warn("store flags: %s", strerror(errno));
-			gone = 1;
+				failed = 1;
+			}
 			continue;
 		}
+		imap_view_note_flags(s, i, (size_t)j);
 		if (!silent)
 			imap_put_flags_fetch(s, i, uid);
 	}
 	imap_seqset_free(&set);
 	if (imap_mailbox_sync(s, uid) < 0)
 		return -1;
-	if (gone)
-		return imap_no(s, "[EXPUNGEISSUED] Some messages were expunged meanwhile");
+	if (failed)
+		return imap_no(s, "[SERVERBUG] Cannot store flags");
 	imap_tagged(s, "OK", "Store completed.");
 	return 0;
 }

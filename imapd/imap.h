@@ -40,6 +40,9 @@ struct imap_opts {
 struct imap_msg {
 	uint32_t uid;
 	int recent;		/* \Recent: claimed from new/ by this session */
+	/* The flags and keywords the session last saw: what FETCH FLAGS answers for a
+	 * message expunged by another process but still in the client's view. */
+	uint32_t flags, keywords;
 };
 
 struct imap {
@@ -78,6 +81,8 @@ void imap_untagged(struct imap *s, const char *fmt, ...) __attribute__((format(p
 /* Recurring replies: BAD with text (counts as a client error), NO with text. */
 int imap_bad(struct imap *s, const char *text);
 int imap_no(struct imap *s, const char *text);
+/* NO [EXPUNGEISSUED] (RFC 5530): some messages asked for were expunged meanwhile. */
+int imap_no_expungeissued(struct imap *s);
 /* A string in a reply: an atom-safe quoted string, or a literal (RFC 3501 4.3). */
 void imap_put_string(struct imap *s, const char *str, size_t len);
 /* The capability list for the current state, without "* CAPABILITY" or brackets. */
@@ -114,6 +119,9 @@ int imap_mailbox_path(struct imap *s, const char *name, char *out, size_t outsz)
  * EXISTS, RECENT) when expunges may be sent (allow_expunge: not during FETCH, STORE
  * or SEARCH, RFC 3501 7.4.1). 0 or -1 (fatal). */
 int imap_mailbox_sync(struct imap *s, int allow_expunge);
+/* Untagged FLAGS and PERMANENTFLAGS when the mailbox's keywords grew since the client
+ * was last told: before any FETCH that shows a new keyword (RFC 3501 7.2.6). */
+void imap_mailbox_tell_keywords(struct imap *s);
 /* Leave the selected state, closing the view. */
 void imap_mailbox_close(struct imap *s);
 /* Untagged "* n FETCH (FLAGS (...))" for message index i (with UID when uid). */
@@ -123,6 +131,8 @@ void imap_put_flags(struct imap *s, uint32_t flags, uint32_t keywords, int recen
 /* Index of the client's message i (sequence number i + 1) in the maildir view, or -1
  * when the message is gone from it (expunged by another process, not yet reported). */
 long imap_view_index(struct imap *s, size_t i);
+/* Remember the flags of maildir view message j as client message i's last known ones. */
+void imap_view_note_flags(struct imap *s, size_t i, size_t j);
 /* Parse a sequence set argument into set, resolved against the client's view: message
  * numbers, or UIDs when uid. 0; 1 after BAD (bad syntax, or a number beyond the
  * mailbox). */

@@ -82,16 +82,16 @@ static int parse_atom(struct parser *p, struct imap_arg **a_r)
 	while (p->pos < end) {
 		unsigned char ch = (unsigned char)p->s[p->pos];
 
-		if (ch == '[') {
-			/* BODY[...] of FETCH: one atom through the matching ']' */
-			while (p->pos < end && p->s[p->pos] != ']') {
+		if (ch == '[' && memchr(p->s + p->pos, ']', end - p->pos) != NULL) {
+			/* BODY[...] of FETCH: one atom through the matching ']'. A '[' with no
+			 * ']' after it is a plain ATOM-CHAR (RFC 3501 9), as in a mailbox
+			 * name "a[b". */
+			while (p->s[p->pos] != ']') {
 				ch = (unsigned char)p->s[p->pos];
 				if (ch < 0x20 || ch >= 0x7f)
 					return fail(p, "Invalid characters in atom");
 				p->pos++;
 			}
-			if (p->pos == end)
-				return fail(p, "Missing ']'");
 			p->pos++;
 			continue;
 		}
@@ -363,10 +363,9 @@ const char *imap_arg_astring(const struct imap_arg *a)
 	if (memchr(a->s, '\0', a->len) != NULL)
 		return NULL;
 	if (a->type == IMAP_ARG_ATOM) {
-		/* RFC 3501 9 ASTRING-CHAR: atom chars and ']'; no wildcards, no '[' */
+		/* RFC 3501 9 ASTRING-CHAR: atom chars ('[' is one) and ']'; no wildcards */
 		for (size_t i = 0; i < a->len; i++) {
-			if (a->s[i] == '%' || a->s[i] == '*' || a->s[i] == '[' ||
-			    a->s[i] == '\\')
+			if (a->s[i] == '%' || a->s[i] == '*' || a->s[i] == '\\')
 				return NULL;
 		}
 	}

@@ -6,7 +6,9 @@
  * between syncs: a message another process expunged leaves the maildir view at once
  * but keeps its sequence number here until an EXPUNGE response may be sent (RFC 3501
  * 7.4.1: never during FETCH, STORE or SEARCH, so that numbers do not shift under a
- * client). Such a ghost answers nothing (NO [EXPUNGEISSUED], RFC 5530). New messages
+ * client). Such a ghost still answers FETCH UID and FLAGS (its last known flags, kept
+ * in s->m), its contents get NO [EXPUNGEISSUED] (RFC 5530), a STORE to it is dropped
+ * (RFC 3501 7.4.1 leaves the choice; Dovecot does the same). New messages
  * are appended to the view and announced with EXISTS at any sync.
  *
  * \Recent (RFC 3501 2.3.2): a message is recent to the first session that sees it in
@@ -48,22 +50,37 @@ static int view_add(struct imap *s, uint32_t uid, int recent)
 	return 0;
 }
 
+void imap_view_note_flags(struct imap *s, size_t i, size_t j)
+{
+	const struct maildir_msg *m = maildir_box_msg(s->box, j);
+
+	s->m[i].flags = m->flags;
+	s->m[i].keywords = m->keywords;
+}
+
 long imap_view_index(struct imap *s, size_t i)
 {
 	return maildir_box_find(s->box, s->m[i].uid);
 }
 
-/* Claim message i of the maildir view as recent: move it out of new/. */
+/* Claim message i of the maildir view as recent: move it out of new/. Only the session
+ * whose rename succeeds has it as \Recent; a read-only session moves nothing and sees
+ * what is in new/ as recent. */
 static int claim(struct imap *s, size_t i)
 {
 	const struct maildir_msg *m = maildir_box_msg(s->box, i);
+	int r;
 
 	if (!m->in_new)
 		return 0;
-	if (!s->readonly && maildir_box_set_flags(s->box, i, m->flags, m->keywords) < 0 &&
-	    errno != ENOENT)
+	if (s->readonly)
+		return 1;
+	r = maildir_box_claim(s->box, i);
+	if (r < 0) {
 		log_warn("cannot move %s to cur/: %s", m->name, strerror(errno));
-	return 1;
+		return 1;
+	}
+	return r;
 }
 
 void imap_put_flags(struct imap *s, uint32_t flags, uint32_t keywords, int recent)
@@ -104,6 +121,7 @@ void imap_put_flags_fetch(struct imap *s, size_t i, int uid)
 	if (j < 0)
 		return;
 	m = maildir_box_msg(s->box, (size_t)j);
+	imap_view_note_flags(s, i, (size_t)j);
 	out_printf(&s->out, "* %zu FETCH (", i + 1);
 	if (uid)
 		out_printf(&s->out, "UID %u ", s->m[i].uid);
@@ -159,8 +177,14 @@ static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 	char name[IMAP_MAILBOX_MAX + 1], path[PATH_MAX];
 	size_t recent = 0, unseen = 0;
 
-	if (c->n_args != 1 || imap_arg_mailbox(c->args, name, sizeof name) < 0)
+	if (c->n_args != 1 || imap_arg_astring(c->args) == NULL)
 		return imap_bad(s, readonly ? "Syntax: EXAMINE mailbox" : "Syntax: SELECT mailbox");
+	/* An astring that is no valid name (bad modified UTF-7, RFC 3501 5.1.3) names
+	 * no mailbox: NO, as for CREATE, not a syntax error. */
+	if (imap_arg_mailbox(c->args, name, sizeof name) < 0) {
+		imap_mailbox_close(s);
+		return imap_no(s, "[CANNOT] Invalid mailbox name");
+	}
 	/* RFC 3501 6.3.1: a SELECT first deselects, even when it then fails */
 	imap_mailbox_close(s);
 	if (imap_mailbox_path(s, name, path, sizeof path) < 0)
@@ -181,6 +205,7 @@ static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 			imap_mailbox_close(s);
 			return -1;
 		}
+		imap_view_note_flags(s, s->n - 1, i);
 		recent += (size_t)r;
 		if (unseen == 0 && !(m->flags & MAILDIR_F_SEEN))
 			unseen = i + 1;
@@ -236,6 +261,22 @@ static long view_find(const struct imap *s, uint32_t uid)
 	return -1;
 }
 
+void imap_mailbox_tell_keywords(struct imap *s)
+{
+	/* RFC 3501 7.2.6: new keywords (ours or another session's) change FLAGS */
+	if (keyword_count(s) == s->keywords_told)
+		return;
+	s->keywords_told = keyword_count(s);
+	out_puts(&s->out, "* FLAGS ");
+	put_flags_list(s, 0);
+	out_puts(&s->out, "\r\n");
+	if (!s->readonly) {
+		out_puts(&s->out, "* OK [PERMANENTFLAGS ");
+		put_flags_list(s, 1);
+		out_puts(&s->out, "] Flags permitted.\r\n");
+	}
+}
+
 int imap_mailbox_sync(struct imap *s, int allow_expunge)
 {
 	struct maildir_changes ch;
@@ -263,18 +304,7 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 		s->n = k;
 		old_n = k;
 	}
-	/* RFC 3501 7.2.6: new keywords (ours or another session's) change FLAGS */
-	if (keyword_count(s) != s->keywords_told) {
-		s->keywords_told = keyword_count(s);
-		out_puts(&s->out, "* FLAGS ");
-		put_flags_list(s, 0);
-		out_puts(&s->out, "\r\n");
-		if (!s->readonly) {
-			out_puts(&s->out, "* OK [PERMANENTFLAGS ");
-			put_flags_list(s, 1);
-			out_puts(&s->out, "] Flags permitted.\r\n");
-		}
-	}
+	imap_mailbox_tell_keywords(s);
 	for (i = 0; i < ch.n_flagged; i++) {
 		long j = view_find(s, ch.flagged[i]);
 
@@ -293,6 +323,7 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 			maildir_changes_free(&ch);
 			return -1;
 		}
+		imap_view_note_flags(s, s->n - 1, i);
 	}
 	if (s->n != old_n || recent_new) {
 		imap_untagged(s, "%zu EXISTS", s->n);

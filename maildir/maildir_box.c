@@ -1256,6 +1256,27 @@ int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint3
 	return maildir_box_change_flags(b, i, &c);
 }
 
+int maildir_box_claim(struct maildir_box *b, size_t i)
+{
+	char next[MAILDIR_NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX];
+	struct maildir_msg *m = &b->v[i];
+
+	if (!m->in_new)
+		return 0;
+	if (maildir_name_with_flags(m->name, m->flags, m->keywords, next, sizeof next) < 0 ||
+	    maildir_msg_path(b->dir, 1, m->name, from, sizeof from) < 0 ||
+	    maildir_msg_path(b->dir, 0, next, to, sizeof to) < 0)
+		return -1;
+	/* Trap: no retry through the finder here. Of two processes renaming the same
+	 * new/ file, exactly one rename() succeeds: the other gets ENOENT and must not
+	 * count the message as its own (it is in cur/ now, or expunged). */
+	if (rename(from, to) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (msg_set_name(m, next, 0) < 0)
+		return -1;
+	return 1;
+}
+
 int maildir_box_expunge(struct maildir_box *b, size_t i)
 {
 	BOX_FINDER(b, i, fc);

@@ -84,6 +84,11 @@ int maildir_box_open_msg(struct maildir_box *b, size_t i);
 
 /* Set flags and keywords of message i (rename; new/ -> cur/). 0 or -1 with errno. */
 int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint32_t keywords);
+/* Move message i from new/ to cur/ only if it is still in new/ under the name the view
+ * knows (IMAP \Recent, RFC 3501 2.3.2: one session only may see it). 1 when this call
+ * moved it, 0 when it was not in new/ (or another process moved or expunged it first),
+ * -1 with errno. */
+int maildir_box_claim(struct maildir_box *b, size_t i);
 /* Add and clear flags of message i relative to its file's current flags, keeping what
  * other processes changed meanwhile (IMAP STORE +FLAGS/-FLAGS). The view gets the
  * resulting flags. 0 or -1 with errno. */

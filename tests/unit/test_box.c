@@ -513,6 +513,30 @@ static void test_renamed_once(void)
 	test_end();
 }
 
+static void test_claim_once(void)
+{
+	struct maildir_box *a, *b;
+	char path[PATH_MAX * 2];
+
+	test_begin("a message in new/ is claimed by one view only");
+	fresh_maildir();
+	deliver("x\n");
+	test_assert(maildir_box_open(&a, root) == 0 && maildir_box_count(a) == 1);
+	test_assert(maildir_box_open(&b, root) == 0 && maildir_box_count(b) == 1);
+	test_assert(maildir_box_msg(a, 0)->in_new && maildir_box_msg(b, 0)->in_new);
+	test_assert(maildir_box_claim(a, 0) == 1);
+	test_assert(!maildir_box_msg(a, 0)->in_new);
+	snprintf(path, sizeof path, "%s/cur/%s", root, maildir_box_msg(a, 0)->name);
+	test_assert(access(path, F_OK) == 0 && strstr(path, ":2,") != NULL);
+	/* b still believes it is in new/: its claim must lose, not follow the rename */
+	test_assert(maildir_box_claim(b, 0) == 0);
+	test_assert(maildir_box_claim(a, 0) == 0);
+	test_assert(access(path, F_OK) == 0);
+	maildir_box_close(a);
+	maildir_box_close(b);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -520,7 +544,7 @@ int main(void)
 		test_expunge_and_new, test_flags_keywords, test_change_flags, test_courier,
 		test_corrupt_uidlist, test_dovecot_sizes, test_same_tick_delivery,
 		test_no_cache_after_lock_wait, test_uid_horizon, test_append, test_copy_move,
-		test_renamed_once, NULL
+		test_renamed_once, test_claim_once, NULL
 	};
 	int r = test_run(tests);
 	char cmd[PATH_MAX + 16];
