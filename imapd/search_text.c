@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "charset.h"
+#include "envelope.h"
 #include "rfc2047.h"
 #include "search_fold.h"
 
@@ -166,6 +167,55 @@ static int feed_value(struct matcher *mt, const char *v, size_t n, struct buf *t
 	return feed(mt, buf_str(tmp), tmp->len);
 }
 
+/* Fields whose value is an address list (RFC 5322 3.6.2, 3.6.3). */
+static int is_address_field(const char *name)
+{
+	static const char *const names[] = { "From", "Sender", "Reply-To", "To", "Cc",
+					     "Bcc", NULL };
+
+	for (int i = 0; names[i] != NULL; i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* An address list as Dovecot searches it: each address written back in its plain
+ * form, "Name <mailbox@host>" or "mailbox@host", comments and quoting gone, names
+ * decoded from RFC 2047 (so `user@host` finds `<user (c)@ (c) host>`). */
+static int feed_addresses(struct matcher *mt, const char *v, size_t n, struct buf *tmp)
+{
+	struct envelope_addr a[SEARCH_ADDRS_MAX];
+	long k;
+	int ret = 0;
+
+	if (n > SEARCH_FIELD_MAX)
+		n = SEARCH_FIELD_MAX;
+	k = envelope_addrs_parse(v, n, a, SEARCH_ADDRS_MAX);
+	if (k < 0)
+		return -1;
+	buf_reset(tmp);
+	for (long i = 0; i < k && ret == 0; i++) {
+		const struct envelope_addr *e = &a[i];
+
+		if (e->host == NULL || e->mailbox == NULL)
+			continue;	/* a group's start or end */
+		if (tmp->len > 0)
+			ret = buf_append(tmp, ", ", 2);
+		if (ret == 0 && e->name != NULL)
+			ret = rfc2047_decode(e->name, strlen(e->name), tmp) < 0 ||
+			      buf_append(tmp, " <", 2) < 0 ? -1 : 0;
+		if (ret == 0)
+			ret = buf_append(tmp, e->mailbox, strlen(e->mailbox)) < 0 ||
+			      buf_append(tmp, "@", 1) < 0 ||
+			      buf_append(tmp, e->host, strlen(e->host)) < 0 ||
+			      (e->name != NULL && buf_append(tmp, ">", 1) < 0) ? -1 : 0;
+	}
+	envelope_addrs_free(a, (size_t)k);
+	if (ret < 0)
+		return -1;
+	return feed(mt, buf_str(tmp), tmp->len);
+}
+
 int search_text_header(const char *hdr, size_t n, const char *name, const char *needle,
 		       size_t nn)
 {
@@ -185,6 +235,11 @@ int search_text_header(const char *hdr, size_t n, const char *name, const char *
 		matcher_restart(&mt);	/* no match across two fields */
 		if (feed_value(&mt, f.value, f.value_len, &tmp) < 0)
 			goto out;
+		if (!mt.found && is_address_field(name)) {
+			matcher_restart(&mt);
+			if (feed_addresses(&mt, f.value, f.value_len, &tmp) < 0)
+				goto out;
+		}
 	}
 	ret = seen && mt.found;
 out:

@@ -21,6 +21,9 @@
  * lines are at most 998 octets, and real fields (References, DKIM) stay far below this.
  * Dovecot's header limits are of the same order. */
 #define SEARCH_FIELD_MAX (64 * 1024)
+/* Addresses of one address field that FROM/TO/CC/BCC compare in their plain form; the
+ * field's decoded text is searched whole anyway. */
+#define SEARCH_ADDRS_MAX 1000
 
 /* Needles are folded UTF-8 (search_fold). Each returns 1 (found), 0, or -1
  * with errno ENOMEM. */

@@ -246,6 +246,18 @@ static void test_eval(void)
 	test_assert(match("NOT TEXT nowhere", &f, 0) == 1);
 	test_end();
 
+	test_begin("search: address keys also see the plain form of each address");
+	f.text = "From: <user-from (comment)@ (comment) domain.org>\n"
+		 "To: \"Real, To\" <to@x.org>, =?UTF-8?Q?J=C3=BCrgen?= <j@x.de>\n\nbody\n";
+	test_assert(match("FROM user-from@domain.org", &f, 0) == 1);
+	test_assert(match("FROM \"user-from (comment)@\"", &f, 0) == 1);	/* as written */
+	test_assert(match("TO \"Real, To <to@x.org>\"", &f, 0) == 1);
+	test_assert(match("TO \"J\xc3\xbcrgen <j@x.de>\"", &f, 0) == 1);
+	test_assert(match("TO \"to@x.org, j\"", &f, 0) == 0);
+	test_assert(match("SUBJECT user-from@domain.org", &f, 0) == 0);
+	f.text = msg;
+	test_end();
+
 	test_begin("search: SENT* take the Date: header's day, zone ignored");
 	test_assert(match("SENTON 2-Jan-2024", &f, 0) == 1);
 	test_assert(match("SENTBEFORE 3-Jan-2024 SENTSINCE 2-Jan-2024", &f, 0) == 1);
