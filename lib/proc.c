@@ -13,7 +13,7 @@
 int proc_wait(pid_t pid, int *status_r, int timeout_ms)
 {
 	long long deadline = io_deadline(timeout_ms);
-	long step_ms = 1;
+	long step_us = PROC_POLL_MIN_US;
 
 	if (timeout_ms < 0) {
 		while (waitpid(pid, status_r, 0) < 0) {
@@ -36,13 +36,13 @@ int proc_wait(pid_t pid, int *status_r, int timeout_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (step_ms > left)
-			step_ms = left;
-		ts.tv_sec = step_ms / 1000;
-		ts.tv_nsec = (step_ms % 1000) * 1000000L;
+		if (step_us > (long)left * 1000)
+			step_us = (long)left * 1000;
+		ts.tv_sec = step_us / 1000000;
+		ts.tv_nsec = (step_us % 1000000) * 1000L;
 		(void)nanosleep(&ts, NULL);
-		if (step_ms < PROC_POLL_MAX_MS)
-			step_ms *= 2;
+		if (step_us < PROC_POLL_MAX_MS * 1000L)
+			step_us *= 2;
 	}
 }
 

@@ -10,9 +10,10 @@
 
 /* Wait for pid to end, at most timeout_ms (-1: for ever). 0 with *status_r as waitpid
  * sets it, or -1 with errno (ETIMEDOUT: still running; the caller decides whether to
- * kill it). Polls with waitpid(WNOHANG) and short sleeps growing from 1 ms to
- * PROC_POLL_MAX_MS: no SIGCHLD handler, so it works whatever the caller does with
- * signals. */
+ * kill it). Polls with waitpid(WNOHANG) and short sleeps doubling from
+ * PROC_POLL_MIN_US to PROC_POLL_MAX_MS: no SIGCHLD handler, so it works whatever the
+ * caller does with signals, and a child that ends at once costs well under 1 ms. */
+#define PROC_POLL_MIN_US 50
 #define PROC_POLL_MAX_MS 50
 int proc_wait(pid_t pid, int *status_r, int timeout_ms);
 /* proc_wait, and when the deadline passes, SIGKILL and reap it (*status_r then says

@@ -282,8 +282,20 @@ int helper_start(const struct smtp_opts *o, pid_t *pid_r)
 		return -1;
 	}
 	if (pid > 0) {
+		char ready;
+
 		close(sv[1]);
 		*pid_r = pid;
+		/* Not a byte from the client is read until the helper has let go of the
+		 * connection: it says so once it has. */
+		errno = 0;
+		if (helper_recv(sv[0], &ready, 1, NULL, HELPER_REPLY_TIMEOUT_MS) != 1 ||
+		    ready != MBOX_OK) {
+			int e = errno;
+			close(sv[0]);
+			errno = e != 0 ? e : EPROTO;
+			return -1;
+		}
 		return sv[0];
 	}
 	/* The helper: nothing of the client's connection stays open here (fd 2 too when
@@ -303,6 +315,8 @@ int helper_start(const struct smtp_opts *o, pid_t *pid_r)
 	}
 	h.sock = sv[1];
 	h.o = o;
+	h.rep[0] = MBOX_OK;
+	reply(&h, 1);
 	helper_loop(&h);
 	_exit(0);
 }

@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int smtp_privsep(struct smtp *s)
@@ -70,8 +71,14 @@ void smtp_privsep_end(struct smtp *s)
 {
 	int status;
 
-	if (s->helper >= 0)
+	if (s->helper >= 0) {
+		/* End of file for the helper, which aborts what is left and exits; its
+		 * end of the socket closing tells us it is on its way out. */
+		char c;
+		(void)shutdown(s->helper, SHUT_WR);
+		(void)helper_recv(s->helper, &c, 1, NULL, HELPER_EXIT_TIMEOUT_MS);
 		close(s->helper);
+	}
 	s->helper = -1;
 	if (s->helper_pid > 0 &&
 	    proc_wait(s->helper_pid, &status, HELPER_EXIT_TIMEOUT_MS) < 0)
