@@ -119,10 +119,13 @@ int smtp_agent_prepare(struct smtp *s, const char *user, const char *folder,
 	}
 	buf_init(&b, HELPER_MSG_MAX);
 	if (request(&b, HELPER_PREPARE, user, folder != NULL ? folder : "") == 0 &&
-	    buf_append(&b, hdr, hlen) == 0 && ask(s, b.s, b.len, s->spool, rep, 1) == 1)
-		rc = (unsigned char)rep[0];
-	/* Counted whatever the answer: the helper's statuses at the end are per request. */
-	s->nprepared++;
+	    buf_append(&b, hdr, hlen) == 0) {
+		/* Counted once asked, whatever the answer: the helper's statuses at the
+		 * end are one per request. */
+		s->nprepared++;
+		if (ask(s, b.s, b.len, s->spool, rep, 1) == 1)
+			rc = (unsigned char)rep[0];
+	}
 	buf_free(&b);
 	return rc;
 }
@@ -135,6 +138,8 @@ void smtp_agent_end(struct smtp *s, int commit, char *st, size_t n)
 	ssize_t got;
 
 	memset(st, MBOX_TEMP, n);
+	if (s->nprepared == 0)
+		return;
 	if (s->helper == -1) {
 		for (i = 0; i < s->nprepared && i < n; i++)
 			st[i] = (char)mbox_finish(&s->copies[i], commit);

@@ -157,7 +157,7 @@ static int relay(struct smtp *s)
 		/* Its output must not reach our client: it goes to our log, or nowhere
 		 * when our stderr is the client's connection (inetd). */
 		if (!log_stderr_usable()) {
-			int null = open("/dev/null", O_WRONLY);
+			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 			if (null < 0 || dup2(null, 2) < 0)
 				_exit(RELAY_EXIT_TEMP);
 		}
