@@ -97,37 +97,55 @@ int smtp_agent_first_user(struct smtp *s, char *name, size_t size)
 	return str_lcpy(name, rep + 1, size) < size ? 0 : -1;
 }
 
-int smtp_agent_prepare(struct smtp *s, const char *user, const char *folder,
-		       const char *hdr, size_t hlen)
+/* A copy through the helper: 'P' (counted in s->nprepared) or 'D'. */
+static int ask_copy(struct smtp *s, char op, const char *user, const char *folder,
+		    const char *hdr, size_t hlen)
 {
 	struct buf b;
 	char rep[1];
 	int rc = MBOX_TEMP;
 
-	if (s->helper == -1) {
-		if (s->nprepared == s->copycap) {
-			size_t cap = s->copycap == 0 ? 4 : s->copycap * 2;
-			struct mbox_copy *c = realloc(s->copies, cap * sizeof *c);
-
-			if (c == NULL)
-				return MBOX_TEMP;
-			s->copies = c;
-			s->copycap = cap;
-		}
-		return mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool,
-				    &s->copies[s->nprepared++]);
-	}
 	buf_init(&b, HELPER_MSG_MAX);
-	if (request(&b, HELPER_PREPARE, user, folder != NULL ? folder : "") == 0 &&
+	if (request(&b, op, user, folder != NULL ? folder : "") == 0 &&
 	    buf_append(&b, hdr, hlen) == 0) {
 		/* Counted once asked, whatever the answer: the helper's statuses at the
 		 * end are one per request. */
-		s->nprepared++;
+		if (op == HELPER_PREPARE)
+			s->nprepared++;
 		if (ask(s, b.s, b.len, s->spool, rep, 1) == 1)
 			rc = (unsigned char)rep[0];
 	}
 	buf_free(&b);
 	return rc;
+}
+
+int smtp_agent_prepare(struct smtp *s, const char *user, const char *folder,
+		       const char *hdr, size_t hlen)
+{
+	if (s->helper != -1)
+		return ask_copy(s, HELPER_PREPARE, user, folder, hdr, hlen);
+	if (s->nprepared == s->copycap) {
+		size_t cap = s->copycap == 0 ? 4 : s->copycap * 2;
+		struct mbox_copy *c = realloc(s->copies, cap * sizeof *c);
+
+		if (c == NULL)
+			return MBOX_TEMP;
+		s->copies = c;
+		s->copycap = cap;
+	}
+	return mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool,
+			    &s->copies[s->nprepared++]);
+}
+
+int smtp_agent_deliver(struct smtp *s, const char *user, const char *folder,
+		       const char *hdr, size_t hlen)
+{
+	struct mbox_copy c;
+
+	if (s->helper != -1)
+		return ask_copy(s, HELPER_DELIVER, user, folder, hdr, hlen);
+	mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool, &c);
+	return mbox_finish(&c, 1);
 }
 
 void smtp_agent_end(struct smtp *s, int commit, char *st, size_t n)

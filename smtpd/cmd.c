@@ -397,7 +397,10 @@ int smtp_serve(struct smtp *s)
 		size_t len;
 		int rc;
 
-		if (out_flush(&s->out) < 0)
+		/* RFC 2920 section 3.2: replies to a pipelined group go out together; they
+		 * must go before we would wait for input (and before any delivery, which
+		 * flushes on its own). */
+		if (!line_buffered_line(&s->in) && out_flush(&s->out) < 0)
 			break;
 		s->in.timeout_ms = s->cmd_timeout_ms;
 		rc = line_read(&s->in, s->line, sizeof s->line, &len);

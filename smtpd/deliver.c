@@ -196,8 +196,8 @@ int smtp_deliver(struct smtp *s, int all_or_nothing)
 	char *st = malloc(s->ntg + 1);
 	size_t *copy = calloc(s->ntg + 1, sizeof *copy);	/* target -> its copy */
 	struct buf h;
-	size_t i, n = 0;
-	int failed = 0, remote = 0, rrc = SMTP_R_OK, rc = -1;
+	size_t i, n = 0, nlocal = 0;
+	int failed = 0, remote = 0, now, rrc = SMTP_R_OK, rc = -1;
 
 	buf_init(&h, 4096);
 	if (st == NULL || copy == NULL) {
@@ -206,24 +206,37 @@ int smtp_deliver(struct smtp *s, int all_or_nothing)
 	}
 	if (out_flush(&s->out) < 0)
 		goto out;
+	for (i = 0; i < s->ntg; i++) {
+		if (s->tg[i].remote)
+			remote = 1;
+		else
+			nlocal++;
+	}
+	/* A copy that waits for no other is committed as soon as it is written: one
+	 * request to the helper instead of two. */
+	now = !all_or_nothing || (nlocal == 1 && !remote);
 	s->nprepared = 0;
 	for (i = 0; i < s->ntg; i++) {
 		struct smtp_target *t = &s->tg[i];
 
-		if (t->remote) {
-			remote = 1;
+		if (t->remote)
 			continue;
-		}
 		buf_reset(&h);
-		copy[i] = n++;
-		if (trace_headers(s, s->rcpt[t->rcpt].addr.text, t->addr, &h) < 0 ||
-		    smtp_agent_prepare(s, t->user, t->folder, h.s, h.len) != MBOX_OK)
+		copy[i] = SIZE_MAX;
+		if (trace_headers(s, s->rcpt[t->rcpt].addr.text, t->addr, &h) < 0) {
+			t->result = SMTP_R_TEMP;
 			failed = 1;
-		if (s->nprepared != n) {
-			/* No copy was asked for: keep the numbering of the statuses. */
-			failed = 1;
-			n--;
-			copy[i] = SIZE_MAX;
+		} else if (now) {
+			t->result = result_of((char)smtp_agent_deliver(s, t->user, t->folder,
+								       h.s, h.len));
+			failed |= t->result != SMTP_R_OK;
+		} else {
+			if (smtp_agent_prepare(s, t->user, t->folder, h.s, h.len) != MBOX_OK)
+				failed = 1;
+			if (s->nprepared == n + 1)
+				copy[i] = n++;
+			else
+				failed = 1;	/* no copy was asked for */
 		}
 	}
 	if (remote && !(all_or_nothing && failed))
@@ -234,7 +247,7 @@ int smtp_deliver(struct smtp *s, int all_or_nothing)
 	for (i = 0; i < s->ntg; i++) {
 		if (s->tg[i].remote)
 			s->tg[i].result = rrc;
-		else
+		else if (!now)
 			s->tg[i].result = copy[i] == SIZE_MAX ? SMTP_R_TEMP
 							      : result_of(st[copy[i]]);
 	}

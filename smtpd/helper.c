@@ -1,6 +1,6 @@
 /*
  * The privileged delivery helper (see helper.h): its loop, and the message transport
- * both sides use. Small on purpose: it parses requests of five kinds made of
+ * both sides use. Small on purpose: it parses requests of six kinds made of
  * NUL-terminated names, and hands everything else to mbox.c and lib/checkpw.c.
  */
 #define _DEFAULT_SOURCE	/* setgroups(2), MSG_CMSG_CLOEXEC */
@@ -161,7 +161,8 @@ static size_t end_transaction(struct helper *h, int commit)
 	return 1 + i;
 }
 
-static void prepare(struct helper *h, const char *req, size_t len, int fd)
+/* 'P' (kept for the 'E' to come), or 'D' (now: committed at once). */
+static void prepare(struct helper *h, const char *req, size_t len, int fd, int now)
 {
 	const char *f[2];
 	long off = fields(req, len, f, 2);
@@ -182,7 +183,10 @@ static void prepare(struct helper *h, const char *req, size_t len, int fd)
 	}
 	h->rep[0] = (char)mbox_prepare(h->o->users, f[0], f[1], req + off, len - (size_t)off,
 				       fd, &h->copies[h->n]);
-	h->n++;
+	if (now)
+		h->rep[0] = (char)mbox_finish(&h->copies[h->n], 1);
+	else
+		h->n++;
 	reply(h, 1);
 }
 
@@ -247,7 +251,8 @@ static void helper_loop(struct helper *h)
 			first_user(h);
 			break;
 		case HELPER_PREPARE:
-			prepare(h, req + 1, (size_t)len - 1, fd);
+		case HELPER_DELIVER:
+			prepare(h, req + 1, (size_t)len - 1, fd, req[0] == HELPER_DELIVER);
 			break;
 		case HELPER_END:
 			reply(h, end_transaction(h, len > 1 && req[1] == '1'));

@@ -10,6 +10,8 @@
  *   'P' name \0 folder \0 header   + the spool fd (SCM_RIGHTS) -> status
  *   'E' commit                     commit (1) or abort (0) every 'P' so far
  *                                  -> one status per 'P', in order
+ *   'D' name \0 folder \0 header   + the spool fd: 'P' and its commit at once (a
+ *                                  copy that waits for no other) -> status
  *   'A' user \0 password \0        run the checkpassword program -> its exit status
  *
  * One request or reply is one SOCK_SEQPACKET message of at most HELPER_MSG_MAX octets.
@@ -42,6 +44,7 @@ enum helper_op {
 	HELPER_FIRST = 'F',
 	HELPER_PREPARE = 'P',
 	HELPER_END = 'E',
+	HELPER_DELIVER = 'D',
 	HELPER_AUTH = 'A',
 };
 

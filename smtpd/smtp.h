@@ -161,6 +161,9 @@ int smtp_agent_first_user(struct smtp *s, char *name, size_t size);
 /* Phase one: the copy for user's folder (NULL: INBOX), hdr then the spool. */
 int smtp_agent_prepare(struct smtp *s, const char *user, const char *folder,
 		       const char *hdr, size_t hlen);
+/* Both phases at once, for a copy that waits for no other (LMTP, or the only copy). */
+int smtp_agent_deliver(struct smtp *s, const char *user, const char *folder,
+		       const char *hdr, size_t hlen);
 /* Phase two: commit (or abort) every prepared copy, their outcomes into st (one per
  * prepare, in order; n of them). */
 void smtp_agent_end(struct smtp *s, int commit, char *st, size_t n);
