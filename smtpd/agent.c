@@ -107,7 +107,8 @@ static int ask_copy(struct smtp *s, char op, const char *user, const char *folde
 
 	buf_init(&b, HELPER_MSG_MAX);
 	if (request(&b, op, user, folder != NULL ? folder : "") == 0 &&
-	    buf_append(&b, hdr, hlen) == 0) {
+	    buf_printf(&b, "%llu", (unsigned long long)s->spool_len) == 0 &&
+	    buf_append(&b, "", 1) == 0 && buf_append(&b, hdr, hlen) == 0) {
 		/* Counted once asked, whatever the answer: the helper's statuses at the
 		 * end are one per request. */
 		if (op == HELPER_PREPARE)
@@ -133,7 +134,7 @@ int smtp_agent_prepare(struct smtp *s, const char *user, const char *folder,
 		s->copies = c;
 		s->copycap = cap;
 	}
-	return mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool,
+	return mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool, s->spool_len,
 			    &s->copies[s->nprepared++]);
 }
 
@@ -144,7 +145,7 @@ int smtp_agent_deliver(struct smtp *s, const char *user, const char *folder,
 
 	if (s->helper != -1)
 		return ask_copy(s, HELPER_DELIVER, user, folder, hdr, hlen);
-	mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool, &c);
+	mbox_prepare(s->opt.users, user, folder, hdr, hlen, s->spool, s->spool_len, &c);
 	return mbox_finish(&c, 1);
 }
 

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mbox.h"
 #include "smtp.h"
+#include "str.h"
 #include "wipe.h"
 
 #include <errno.h>
@@ -164,11 +165,13 @@ static size_t end_transaction(struct helper *h, int commit)
 /* 'P' (kept for the 'E' to come), or 'D' (now: committed at once). */
 static void prepare(struct helper *h, const char *req, size_t len, int fd, int now)
 {
-	const char *f[2];
-	long off = fields(req, len, f, 2);
+	const char *f[3];
+	long off = fields(req, len, f, 3);
+	uint64_t size = 0;
 
 	/* The session never sends these: it is broken, or no longer ours. */
-	if (off < 0 || fd < 0 || h->n >= SMTP_TARGETS_MAX) {
+	if (off < 0 || fd < 0 || h->n >= SMTP_TARGETS_MAX ||
+	    str_to_u64z(f[2], SMTP_SIZE_CEILING, &size) < 0) {
 		die(h, "malformed delivery request");
 	}
 	if (h->n == h->cap) {
@@ -182,7 +185,7 @@ static void prepare(struct helper *h, const char *req, size_t len, int fd, int n
 		h->cap = cap;
 	}
 	h->rep[0] = (char)mbox_prepare(h->o->users, f[0], f[1], req + off, len - (size_t)off,
-				       fd, &h->copies[h->n]);
+				       fd, size, &h->copies[h->n]);
 	if (now)
 		h->rep[0] = (char)mbox_finish(&h->copies[h->n], 1);
 	else

@@ -7,10 +7,12 @@
  *
  *   'C' name \0 tag \0            RCPT check  -> status, folder (0/1)
  *   'F'                            first user of the users file -> status, name
- *   'P' name \0 folder \0 header   + the spool fd (SCM_RIGHTS) -> status
+ *   'P' name \0 folder \0 length \0 header
+ *                                  + the spool fd (SCM_RIGHTS): its first length
+ *                                  octets are the message -> status
  *   'E' commit                     commit (1) or abort (0) every 'P' so far
  *                                  -> one status per 'P', in order
- *   'D' name \0 folder \0 header   + the spool fd: 'P' and its commit at once (a
+ *   'D' (as 'P')                   'P' and its commit at once (a
  *                                  copy that waits for no other) -> status
  *   'A' user \0 password \0        run the checkpassword program -> its exit status
  *

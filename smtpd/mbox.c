@@ -183,18 +183,18 @@ int mbox_first_user(const char *users, char *name, size_t size)
 	return rc;
 }
 
-/* Append the spool (size octets) to t. 0, or -1 with errno. */
-static int copy_spool(struct maildir_tmp *t, int spool, off_t size)
+/* Append the spool's first size octets to t. 0, or -1 with errno. */
+static int copy_spool(struct maildir_tmp *t, int spool, uint64_t size)
 {
 	char *chunk = malloc(MBOX_COPY_CHUNK);
-	off_t off = 0;
+	uint64_t off = 0;
 
 	if (chunk == NULL)
 		return -1;
 	while (off < size) {
 		size_t want = size - off < MBOX_COPY_CHUNK ? (size_t)(size - off)
 							   : MBOX_COPY_CHUNK;
-		ssize_t n = pread(spool, chunk, want, off);
+		ssize_t n = pread(spool, chunk, want, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -204,25 +204,27 @@ static int copy_spool(struct maildir_tmp *t, int spool, off_t size)
 			free(chunk);
 			return -1;
 		}
-		off += n;
+		off += (uint64_t)n;
 	}
 	free(chunk);
 	return 0;
 }
 
 /* The preparation proper, as the owner. */
-static int prepare_as_owner(const char *hdr, size_t hlen, int spool, struct mbox_copy *c)
+static int prepare_as_owner(const char *hdr, size_t hlen, int spool, uint64_t len,
+			    struct mbox_copy *c)
 {
 	struct mbox *m = &c->m;
 	struct stat st;
 	int over;
 
-	if (fstat(spool, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_warn("delivery: the message is not a regular file");
+	if (fstat(spool, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size < len) {
+		log_warn("delivery: the message is not a regular file of %llu octets",
+			 (unsigned long long)len);
 		return MBOX_TEMP;
 	}
-	if (maildir_quota_check(m->root, (uint64_t)hlen + (uint64_t)st.st_size, 1, 0,
-				&over) < 0) {
+	if (maildir_quota_check(m->root, (uint64_t)hlen + len, 1, 0, &over) < 0) {
 		quota_log_error(m->root);
 		return MBOX_TEMP;
 	}
@@ -236,7 +238,7 @@ static int prepare_as_owner(const char *hdr, size_t hlen, int spool, struct mbox
 		log_warn("cannot deliver to %s: %s", m->dir, strerror(errno));
 		return MBOX_TEMP;
 	}
-	if (maildir_tmp_write(&c->t, hdr, hlen) < 0 || copy_spool(&c->t, spool, st.st_size) < 0 ||
+	if (maildir_tmp_write(&c->t, hdr, hlen) < 0 || copy_spool(&c->t, spool, len) < 0 ||
 	    maildir_tmp_seal(&c->t) < 0) {
 		log_warn("cannot write to %s: %s", m->dir, strerror(errno));
 		maildir_tmp_abort(&c->t);
@@ -246,7 +248,7 @@ static int prepare_as_owner(const char *hdr, size_t hlen, int spool, struct mbox
 }
 
 int mbox_prepare(const char *users, const char *name, const char *folder, const char *hdr,
-		 size_t hlen, int spool, struct mbox_copy *c)
+		 size_t hlen, int spool, uint64_t len, struct mbox_copy *c)
 {
 	memset(&c->t, 0, sizeof c->t);
 	c->t.fd = -1;
@@ -256,7 +258,7 @@ int mbox_prepare(const char *users, const char *name, const char *folder, const 
 	if (owner_enter(&c->m) < 0)
 		return c->st = MBOX_TEMP;
 	choose_folder(&c->m, folder);
-	c->st = prepare_as_owner(hdr, hlen, spool, c);
+	c->st = prepare_as_owner(hdr, hlen, spool, len, c);
 	owner_leave();
 	return c->st;
 }

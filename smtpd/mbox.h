@@ -17,6 +17,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Outcomes, also the status bytes of the helper protocol. */
@@ -51,11 +52,11 @@ int mbox_check(const char *users, const char *name, const char *tag, struct mbox
 /* The name of the users file's first entry (the default postmaster). 0, or -1. */
 int mbox_first_user(const char *users, char *name, size_t size);
 /* The copy for name's folder (NULL or "": INBOX): the quota with the real size (as the
- * owner, recounting when the rules ask), hdr then the whole of spool (a regular file,
- * read with pread from offset 0 to its size) into tmp/, fsynced and closed.
- * Returns an enum mbox_status in c->st. */
+ * owner, recounting when the rules ask), hdr then the first len octets of spool (a
+ * regular file holding at least that many, read with pread from offset 0) into tmp/,
+ * fsynced and closed. Returns an enum mbox_status in c->st. */
 int mbox_prepare(const char *users, const char *name, const char *folder, const char *hdr,
-		 size_t hlen, int spool, struct mbox_copy *c);
+		 size_t hlen, int spool, uint64_t len, struct mbox_copy *c);
 /* Link a prepared copy into new/ and record it in maildirsize (commit), or remove it.
  * Returns an enum mbox_status (MBOX_OK for an abort). */
 int mbox_finish(struct mbox_copy *c, int commit);

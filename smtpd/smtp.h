@@ -172,7 +172,7 @@ int smtp_agent_auth(struct smtp *s, const char *user, const char *pass, int *sta
 
 /* spool.c: the spool file, opened once (before privileges are dropped). 0, or -1. */
 int smtp_spool_open(struct smtp *s);
-/* Empty it for a new message. */
+/* Start it over for a new message (its blocks are reused, not freed). */
 void smtp_spool_reset(struct smtp *s);
 /* Move what s->msg holds to the spool (when it holds SMTP_SPOOL_CHUNK, or always when
  * all is set). A failure sets s->spool_err. */
