@@ -29,22 +29,6 @@ static int privileged(void)
 	return geteuid() == 0;
 }
 
-/* As root: become m's owner for an access to its Maildir (effective ids only, so that
- * owner_leave can come back). 0, or -1 (logged). Not root: nothing to do. */
-static int owner_enter(const struct mbox *m)
-{
-	if (!privileged())
-		return 0;
-	if (setgroups(1, &m->gid) < 0 || setegid(m->gid) < 0 || seteuid(m->uid) < 0) {
-		log_warn("cannot become uid %ld gid %ld: %s", (long)m->uid, (long)m->gid,
-			 strerror(errno));
-		(void)seteuid(0);
-		(void)setegid(0);
-		return -1;
-	}
-	return 0;
-}
-
 /* Back to root. A helper that cannot is not to go on as anybody: it exits. */
 static void owner_leave(void)
 {
@@ -54,6 +38,21 @@ static void owner_leave(void)
 		log_fatal("cannot return to root: %s", strerror(errno));
 		_exit(111);
 	}
+}
+
+/* As root: become m's owner for an access to its Maildir (effective ids only, so that
+ * owner_leave can come back). 0, or -1 (logged). Not root: nothing to do. */
+static int owner_enter(const struct mbox *m)
+{
+	if (!privileged())
+		return 0;
+	if (setgroups(1, &m->gid) < 0 || setegid(m->gid) < 0 || seteuid(m->uid) < 0) {
+		log_warn("cannot become uid %ld gid %ld: %s", (long)m->uid, (long)m->gid,
+			 strerror(errno));
+		owner_leave();
+		return -1;
+	}
+	return 0;
 }
 
 static void quota_log_error(const char *root)
