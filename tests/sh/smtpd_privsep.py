@@ -310,7 +310,8 @@ def test_inherited_fds():
     lister = ('for f in /proc/$$/fd/*; do printf "%%s %%s\\n" "${f##*/}" '
               '"$(readlink "$f")"; done >>%s\n')
     with open(relay, "w") as f:
-        f.write("#!/bin/sh\ncat >/dev/null\n" + lister % logs["relay"] + "exit 0\n")
+        f.write("#!/bin/sh\ncat >/dev/null\necho \"uid $(id -u)\" >>%s\n" % logs["relay"] +
+                lister % logs["relay"] + "exit 0\n")
     with open(checker, "w") as f:
         f.write("#!/bin/sh\n" + lister % logs["checker"] + 'exec "$@"\n')
     os.chmod(relay, 0o755)
@@ -334,6 +335,9 @@ def test_inherited_fds():
         with open(logs[who]) as f:
             fds = f.read()
         check("%s ran" % who, fds != "")
+        if who == "relay":
+            check("the relay runs as the session's account, not root",
+                  "uid %d\n" % NOBODY.pw_uid in fds, fds)
         check("%s has no socket (the helper's)" % who, "socket:" not in fds, fds)
         check("%s has no spool" % who, "smtpd-spool" not in fds, fds)
 
