@@ -1,7 +1,8 @@
 /*
  * The privileged delivery helper (see helper.h): its loop, and the message transport
  * both sides use. Small on purpose: it parses requests of six kinds made of
- * NUL-terminated names, and hands everything else to mbox.c and lib/checkpw.c.
+ * NUL-terminated names (helper_parse, pure and fuzzed: tests/fuzz/fuzz_smtp_helper.c),
+ * and hands everything else to mbox.c and lib/checkpw.c.
  */
 #define _DEFAULT_SOURCE	/* setgroups(2), MSG_CMSG_CLOEXEC */
 #include "helper.h"
@@ -125,6 +126,49 @@ static long fields(const char *p, size_t len, const char **f, int n)
 	return (long)off;
 }
 
+int helper_parse(const char *req, size_t len, struct helper_req *r)
+{
+	long off;
+	int n;
+
+	memset(r, 0, sizeof *r);
+	if (len == 0)
+		return -1;
+	r->op = req[0];
+	req++;
+	len--;
+	switch (r->op) {
+	case HELPER_CHECK:
+	case HELPER_AUTH:
+		n = 2;
+		break;
+	case HELPER_PREPARE:
+	case HELPER_DELIVER:
+		n = 3;
+		break;
+	case HELPER_FIRST:
+		return len == 0 ? 0 : -1;
+	case HELPER_END:
+		if (len != 1 || (req[0] != '0' && req[0] != '1'))
+			return -1;
+		r->commit = req[0] == '1';
+		return 0;
+	default:
+		return -1;
+	}
+	off = fields(req, len, r->f, n);
+	if (off < 0)
+		return -1;
+	if (n == 3 && str_to_u64z(r->f[2], SMTP_SIZE_CEILING, &r->size) < 0)
+		return -1;
+	/* Only a copy's trace headers may follow the fields. */
+	if (n != 3 && (size_t)off != len)
+		return -1;
+	r->data = req + off;
+	r->dlen = len - (size_t)off;
+	return 0;
+}
+
 struct helper {
 	int sock;
 	const struct smtp_opts *o;
@@ -162,48 +206,35 @@ static size_t end_transaction(struct helper *h, int commit)
 	return 1 + i;
 }
 
-/* 'P' (kept for the 'E' to come), or 'D' (now: committed at once). */
-static void prepare(struct helper *h, const char *req, size_t len, int fd, int now)
+/* 'P' (kept for the 'E' to come), or 'D' (committed at once). */
+static void prepare(struct helper *h, const struct helper_req *r, int fd)
 {
-	const char *f[3];
-	long off = fields(req, len, f, 3);
-	uint64_t size = 0;
-
 	/* The session never sends these: it is broken, or no longer ours. */
-	if (off < 0 || fd < 0 || h->n >= SMTP_TARGETS_MAX ||
-	    str_to_u64z(f[2], SMTP_SIZE_CEILING, &size) < 0) {
+	if (fd < 0 || h->n >= SMTP_TARGETS_MAX)
 		die(h, "malformed delivery request");
-	}
 	if (h->n == h->cap) {
 		size_t cap = h->cap == 0 ? 4 : h->cap * 2;
 		struct mbox_copy *c = realloc(h->copies, cap * sizeof *c);
 
-		if (c == NULL) {
+		if (c == NULL)
 			die(h, "out of memory");
-		}
 		h->copies = c;
 		h->cap = cap;
 	}
-	h->rep[0] = (char)mbox_prepare(h->o->users, f[0], f[1], req + off, len - (size_t)off,
-				       fd, size, &h->copies[h->n]);
-	if (now)
+	h->rep[0] = (char)mbox_prepare(h->o->users, r->f[0], r->f[1], r->data, r->dlen, fd,
+				       r->size, &h->copies[h->n]);
+	if (r->op == HELPER_DELIVER)
 		h->rep[0] = (char)mbox_finish(&h->copies[h->n], 1);
 	else
 		h->n++;
 	reply(h, 1);
 }
 
-static void check(struct helper *h, const char *req, size_t len)
+static void check(struct helper *h, const struct helper_req *r)
 {
-	const char *f[2];
 	struct mbox m;
 
-	if (fields(req, len, f, 2) < 0) {
-		h->rep[0] = MBOX_TEMP;
-		reply(h, 1);
-		return;
-	}
-	h->rep[0] = (char)mbox_check(h->o->users, f[0], f[1], &m);
+	h->rep[0] = (char)mbox_check(h->o->users, r->f[0], r->f[1], &m);
 	h->rep[1] = h->rep[0] == MBOX_OK && m.folder ? '1' : '0';
 	reply(h, 2);
 }
@@ -218,53 +249,53 @@ static void first_user(struct helper *h)
 	reply(h, 2 + strlen(h->rep + 1));
 }
 
-static void auth(struct helper *h, char *req, size_t len)
+static void auth(struct helper *h, const struct helper_req *r)
 {
-	const char *f[2];
 	int status = CHECKPW_EXIT_TEMP, n;
 
-	if (h->o->checkpw_argv == NULL || fields(req, len, f, 2) < 0) {
-		log_warn("helper: malformed login request");
-	} else if (checkpw_run_timeout(h->o->checkpw_argv, f[0], f[1], "",
+	if (h->o->checkpw_argv == NULL) {
+		log_warn("helper: login request without a checkpassword program");
+	} else if (checkpw_run_timeout(h->o->checkpw_argv, r->f[0], r->f[1], "",
 				       HELPER_CHECKPW_TIMEOUT_MS, &status) < 0) {
 		log_warn("cannot run %s: %s", h->o->checkpw_argv[0], strerror(errno));
 		status = CHECKPW_EXIT_TEMP;
 	}
-	wipe(req, len);
 	n = snprintf(h->rep, sizeof h->rep, "%d", status);
 	reply(h, (size_t)n);
 }
 
 static void helper_loop(struct helper *h)
 {
-	static char req[HELPER_MSG_MAX + 1];
+	static char req[HELPER_MSG_MAX];
+	struct helper_req r;
 
 	for (;;) {
 		int fd = -1;
-		ssize_t len = helper_recv(h->sock, req, HELPER_MSG_MAX, &fd, -1);
+		ssize_t len = helper_recv(h->sock, req, sizeof req, &fd, -1);
 
 		if (len <= 0)
 			break;	/* the session is over: what it did not commit goes */
-		req[len] = '\0';
-		switch (req[0]) {
+		if (helper_parse(req, (size_t)len, &r) < 0)
+			die(h, "malformed request");
+		switch (r.op) {
 		case HELPER_CHECK:
-			check(h, req + 1, (size_t)len - 1);
+			check(h, &r);
 			break;
 		case HELPER_FIRST:
 			first_user(h);
 			break;
 		case HELPER_PREPARE:
 		case HELPER_DELIVER:
-			prepare(h, req + 1, (size_t)len - 1, fd, req[0] == HELPER_DELIVER);
+			prepare(h, &r, fd);
 			break;
 		case HELPER_END:
-			reply(h, end_transaction(h, len > 1 && req[1] == '1'));
+			reply(h, end_transaction(h, r.commit));
 			break;
 		case HELPER_AUTH:
-			auth(h, req + 1, (size_t)len - 1);
+			auth(h, &r);
+			/* No password stays in memory longer than its request. */
+			wipe(req, (size_t)len);
 			break;
-		default:
-			die(h, "unknown request");
 		}
 		if (fd >= 0)
 			close(fd);

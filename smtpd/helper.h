@@ -26,6 +26,7 @@
 #include "limits.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Requests: the names, a folder and the trace headers fit with room to spare; the
@@ -49,6 +50,21 @@ enum helper_op {
 	HELPER_DELIVER = 'D',
 	HELPER_AUTH = 'A',
 };
+
+/* A request taken apart (helper_parse). Fields point into the request. */
+struct helper_req {
+	char op;		/* enum helper_op */
+	const char *f[3];	/* C, A: two names; P, D: user, folder, length */
+	uint64_t size;		/* P, D: the message's length in the spool */
+	const char *data;	/* P, D: the trace headers */
+	size_t dlen;
+	int commit;		/* E */
+};
+
+/* Take a request of len octets apart: every field present and NUL-terminated, the
+ * length a number within SMTP_SIZE_CEILING, nothing after the fields of a request
+ * that has no headers. 0, or -1 when it is malformed (never from our own session). */
+int helper_parse(const char *req, size_t len, struct helper_req *r);
 
 struct smtp_opts;
 
