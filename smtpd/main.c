@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 
 	log_init("smtpd");
 	signal(SIGPIPE, SIG_IGN);
-	/* Load the time zone once: every delivery child would otherwise read it again. */
+	/* Load the time zone while /etc/localtime is sure to be readable, and once. */
 	tzset();
 	s.opt.domains = NULL;
 	s.spool = -1;
