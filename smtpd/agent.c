@@ -187,7 +187,7 @@ int smtp_agent_auth(struct smtp *s, const char *user, const char *pass, int *sta
 
 	if (s->helper == -1)
 		return checkpw_run_timeout(s->opt.checkpw_argv, user, pass, "",
-					   HELPER_CHECKPW_TIMEOUT_MS, status_r);
+					   s->opt.checkpw_timeout_ms, status_r);
 	if (1 + ul + pl > sizeof req) {
 		errno = E2BIG;
 		return -1;

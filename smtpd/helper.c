@@ -256,7 +256,7 @@ static void auth(struct helper *h, const struct helper_req *r)
 	if (h->o->checkpw_argv == NULL) {
 		log_warn("helper: login request without a checkpassword program");
 	} else if (checkpw_run_timeout(h->o->checkpw_argv, r->f[0], r->f[1], "",
-				       HELPER_CHECKPW_TIMEOUT_MS, &status) < 0) {
+				       h->o->checkpw_timeout_ms, &status) < 0) {
 		log_warn("cannot run %s: %s", h->o->checkpw_argv[0], strerror(errno));
 		status = CHECKPW_EXIT_TEMP;
 	}

@@ -11,6 +11,7 @@
  */
 #include "smtp.h"
 
+#include "helper.h"
 #include "log.h"
 #include "peer.h"
 #include "str.h"
@@ -154,8 +155,9 @@ int main(int argc, char **argv)
 	/* Shortened in test builds only: in any other, RFC 5321 4.5.3.2's minimums
 	 * hold. */
 	timeout = testhook_getenv("SMTPD_TEST_TIMEOUT_MS");
+	s.opt.checkpw_timeout_ms = HELPER_CHECKPW_TIMEOUT_MS;
 	if (timeout != NULL && str_to_u64z(timeout, SMTP_DATA_TIMEOUT_MS, &ms) == 0)
-		s.cmd_timeout_ms = s.data_timeout_ms = (int)ms;
+		s.cmd_timeout_ms = s.data_timeout_ms = s.opt.checkpw_timeout_ms = (int)ms;
 	/* What needs root is done before the first byte from the client is read: the
 	 * aliases are read, the helper forked, and we become --session-user (privsep.c). */
 	smtp_aliases_load(&s);

@@ -41,6 +41,7 @@ struct smtp_opts {
 	const char *session_user;	/* --session-user NAME (started as root) */
 	int any_sender;			/* --any-sender: no MAIL FROM check after AUTH */
 	char **checkpw_argv;		/* CHECKPW ARGS... POSTAUTH, NULL-ended; NULL: no AUTH */
+	int checkpw_timeout_ms;		/* HELPER_CHECKPW_TIMEOUT_MS; shorter only in tests */
 };
 
 /* One RCPT as the client gave it. */

@@ -6,7 +6,8 @@ client is connected), the helper holds none of it; --session-user names the acco
 a missing or root one is refused; one message to 300 owners delivers under a limit of
 64 descriptors, each copy owned by its user; a maildirsize turned into a FIFO or a
 symlink to a device between RCPT and DATA gives 451 at once; the relay and the
-checkpassword program inherit neither the helper's socket nor the spool. Not as root:
+checkpassword program inherit neither the helper's socket nor the spool, and a checker
+that never ends is killed at its deadline (test builds, which can shorten it). Not as root:
 one process delivers as itself. Always: the peak RSS of a session is bounded for a
 100 MB message and grows by little over a 1 KB one.
 
@@ -342,6 +343,44 @@ def test_inherited_fds():
         check("%s has no spool" % who, "smtpd-spool" not in fds, fds)
 
 
+def is_test_build():
+    """A test build (-DMAILD_TEST_HOOKS) honours SMTPD_TEST_TIMEOUT_MS: it says 421
+    after 300 ms of silence, where any other build waits 5 minutes."""
+    env = dict(os.environ, SMTPD_TEST_TIMEOUT_MS="300")
+    c = Client(["--domain", "example.org"], env=env)
+    c.reply()
+    ready = select.select([c.p.stdout], [], [], 3)[0]
+    if not ready:
+        c.p.kill()
+    c.close()
+    return bool(ready)
+
+
+def test_checker_deadline():
+    """A checkpassword program that never ends is killed at its deadline (shortened by
+    the test build's SMTPD_TEST_TIMEOUT_MS): 454, and no checker left behind."""
+    users = users_file([("ann", NOBODY.pw_uid, NOBODY.pw_gid)])
+    checker = os.path.join(WORK, "stuck.sh")
+    mark = os.path.join(WORK, "stuck.pid")
+    with open(checker, "w") as f:
+        f.write("#!/bin/sh\necho $$ >%s\nexec sleep 120\n" % mark)
+    os.chmod(checker, 0o755)
+    env = dict(os.environ, MAILD_TLS="1", SMTPD_TEST_TIMEOUT_MS="1500")
+    c = Client(["--users", users, "--domain", "example.org", checker], env=env)
+    c.reply()
+    c.cmd("EHLO client.example")
+    t0 = time.monotonic()
+    r = c.cmd("AUTH PLAIN AGFubgBwdw==")
+    took = time.monotonic() - t0
+    check("a stuck checker: 454 at its deadline", r.startswith("454") and took < 10,
+          "%s after %.1f s" % (r, took))
+    c.cmd("QUIT")
+    c.close()
+    pid = int(open(mark).read()) if os.path.exists(mark) else 0
+    check("the stuck checker was killed", pid > 0 and not os.path.exists("/proc/%d" % pid),
+          str(pid))
+
+
 def test_unprivileged():
     """Not started as root: one process, delivering as itself."""
     home = mkhome("nob", NOBODY.pw_uid, NOBODY.pw_gid)
@@ -423,6 +462,10 @@ def main():
     if ROOT:
         tests = [test_process_model, test_session_user, test_many_owners,
                  test_maildirsize_swapped, test_inherited_fds, test_unprivileged] + tests
+        if is_test_build():
+            tests.append(test_checker_deadline)
+        else:
+            print("SKIP: not a test build: the checker deadline is 60 s there")
     else:
         print("SKIP: not root: the process-model tests need root (running the rest)")
     for t in tests:
