@@ -4,6 +4,7 @@
  * blocks and a checker that dies without reading cannot raise SIGPIPE in the daemon.
  */
 #include "checkpw.h"
+#include "proc.h"
 #include "wipe.h"
 
 #include <errno.h>
@@ -59,6 +60,12 @@ static void child(char *const argv[], int rd)
 int checkpw_run(char *const argv[], const char *user, const char *pass,
 		const char *timestamp, int *status_r)
 {
+	return checkpw_run_timeout(argv, user, pass, timestamp, -1, status_r);
+}
+
+int checkpw_run_timeout(char *const argv[], const char *user, const char *pass,
+			const char *timestamp, int timeout_ms, int *status_r)
+{
 	char data[CHECKPW_INPUT_MAX];
 	size_t len = 0;
 	int fds[2], status, e;
@@ -92,10 +99,8 @@ int checkpw_run(char *const argv[], const char *user, const char *pass,
 	if (pid == 0)
 		child(argv, fds[0]);
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
+	if (proc_wait_or_kill(pid, &status, timeout_ms) < 0)
+		return -1;
 	if (WIFEXITED(status))
 		*status_r = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

@@ -27,6 +27,11 @@
 int checkpw_run(char *const argv[], const char *user, const char *pass,
 		const char *timestamp, int *status_r);
 
+/* The same, the checker killed (status CHECKPW_SIGNALED + SIGKILL) when it has not
+ * ended after timeout_ms (-1: no limit). */
+int checkpw_run_timeout(char *const argv[], const char *user, const char *pass,
+			const char *timestamp, int timeout_ms, int *status_r);
+
 /* This program as a path the checker can exec after its chdir to HOME: argv0 made
  * absolute when it holds a '/', else /proc/self/exe, else argv0 itself (found in PATH).
  * Returns buf or argv0. */

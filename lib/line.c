@@ -191,6 +191,11 @@ size_t line_buffered(const struct line_reader *r)
 	return r->len - r->pos;
 }
 
+int line_buffered_line(const struct line_reader *r)
+{
+	return r->len > r->pos && memchr(r->in + r->pos, '\n', r->len - r->pos) != NULL;
+}
+
 int line_chomp(char *buf, size_t *len)
 {
 	size_t n = *len;

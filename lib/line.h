@@ -63,6 +63,9 @@ int line_read_bytewise(struct line_reader *r, int fd, char *buf, size_t max, siz
 
 /* Bytes read ahead and not yet consumed (a pipelining client has sent more). */
 size_t line_buffered(const struct line_reader *r);
+/* 1 when a whole line (through its LF) is buffered: the next line_read will not block.
+ * A server batching its replies to a pipelining client flushes when it is 0. */
+int line_buffered_line(const struct line_reader *r);
 
 /* Remove the terminator from a line returned above. Returns 2 when it was CR LF, 1 when
  * a bare LF, 0 when there was none; *len is updated and buf stays NUL-terminated. */

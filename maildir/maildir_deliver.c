@@ -51,6 +51,7 @@ int maildir_tmp_open(struct maildir_tmp *t, const char *dir)
 	t->vsize = 0;
 	t->last_cr = 0;
 	t->mtime = 0;
+	t->sealed = 0;
 	if (str_lcpy(t->dir, dir, sizeof t->dir) >= sizeof t->dir) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -104,10 +105,12 @@ void maildir_tmp_abort(struct maildir_tmp *t)
 	char path[DELIVER_PATH_MAX];
 	int saved = errno;
 
-	if (t->fd < 0)
+	if (t->fd < 0 && !t->sealed)
 		return;
-	(void)close(t->fd);
+	if (t->fd >= 0)
+		(void)close(t->fd);
 	t->fd = -1;
+	t->sealed = 0;
 	if (t->base[0] != '\0' && sub_path(path, sizeof path, t->dir, "tmp", t->base) == 0)
 		(void)unlink(path);
 	errno = saved;
@@ -128,36 +131,17 @@ static int link_or_rename(const char *from, const char *to)
 	return 1;
 }
 
-int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags,
-		       uint32_t keywords, char *name_r, size_t namesz)
+int maildir_tmp_seal(struct maildir_tmp *t)
 {
-	char tmp[DELIVER_PATH_MAX], dst[DELIVER_PATH_MAX], dirpath[DELIVER_PATH_MAX];
-	char name[MAILDIR_NAME_MAX + 1], letters[2 * 26 + 1];
-	int in_cur, n, closed, linked, saved;
+	char tmp[DELIVER_PATH_MAX];
+	int closed, saved;
 
 	if (t->fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	in_cur = strcmp(subdir, "cur") == 0;
-	if (!in_cur && strcmp(subdir, "new") != 0) {
-		errno = EINVAL;
+	if (sub_path(tmp, sizeof tmp, t->dir, "tmp", t->base) < 0)
 		goto fail;
-	}
-	if (maildir_flags_format(flags, keywords, letters, sizeof letters) < 0)
-		goto fail;
-	n = snprintf(name, sizeof name, "%s,S=%llu,W=%llu%s%s", t->base,
-		     (unsigned long long)t->size, (unsigned long long)t->vsize,
-		     in_cur ? ":2," : "", in_cur ? letters : "");
-	if (n < 0 || (size_t)n >= sizeof name || (name_r != NULL && (size_t)n >= namesz)) {
-		errno = ENAMETOOLONG;
-		goto fail;
-	}
-	if (sub_path(tmp, sizeof tmp, t->dir, "tmp", t->base) < 0 ||
-	    sub_path(dst, sizeof dst, t->dir, subdir, name) < 0 ||
-	    sub_path(dirpath, sizeof dirpath, t->dir, subdir, NULL) < 0)
-		goto fail;
-
 	/* mtime is the IMAP INTERNALDATE (dovecot-maildir.md "Usage of Timestamps"); set
 	 * before the fsync so that it is as durable as the data. */
 	if (t->mtime != 0) {
@@ -180,6 +164,46 @@ int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags
 		errno = saved;
 		return -1;
 	}
+	t->sealed = 1;
+	return 0;
+fail:
+	maildir_tmp_abort(t);
+	return -1;
+}
+
+int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags,
+		       uint32_t keywords, char *name_r, size_t namesz)
+{
+	char tmp[DELIVER_PATH_MAX], dst[DELIVER_PATH_MAX], dirpath[DELIVER_PATH_MAX];
+	char name[MAILDIR_NAME_MAX + 1], letters[2 * 26 + 1];
+	int in_cur, n, linked, saved;
+
+	if (t->fd < 0 && !t->sealed) {
+		errno = EBADF;
+		return -1;
+	}
+	in_cur = strcmp(subdir, "cur") == 0;
+	if (!in_cur && strcmp(subdir, "new") != 0) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (maildir_flags_format(flags, keywords, letters, sizeof letters) < 0)
+		goto fail;
+	n = snprintf(name, sizeof name, "%s,S=%llu,W=%llu%s%s", t->base,
+		     (unsigned long long)t->size, (unsigned long long)t->vsize,
+		     in_cur ? ":2," : "", in_cur ? letters : "");
+	if (n < 0 || (size_t)n >= sizeof name || (name_r != NULL && (size_t)n >= namesz)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if (sub_path(tmp, sizeof tmp, t->dir, "tmp", t->base) < 0 ||
+	    sub_path(dst, sizeof dst, t->dir, subdir, name) < 0 ||
+	    sub_path(dirpath, sizeof dirpath, t->dir, subdir, NULL) < 0)
+		goto fail;
+
+	if (!t->sealed && maildir_tmp_seal(t) < 0)
+		return -1;
+	t->sealed = 0;
 	/* EEXIST cannot happen with a unique base; were it to, it is an error, never a
 	 * reason to overwrite another message. */
 	linked = link_or_rename(tmp, dst);

@@ -23,6 +23,7 @@ struct maildir_tmp {
 	uint64_t vsize;			/* bytes with every bare LF counted as CR LF */
 	int last_cr;			/* last byte written was CR (for vsize) */
 	time_t mtime;			/* when not 0, set as the file's mtime (IMAP INTERNALDATE) */
+	int sealed;			/* fsynced and closed by maildir_tmp_seal */
 };
 
 /* Create tmp/<unique> in the Maildir dir, resetting every field of t (set t->mtime
@@ -30,7 +31,11 @@ struct maildir_tmp {
 int maildir_tmp_open(struct maildir_tmp *t, const char *dir);
 /* Append bytes to the message. 0, or -1 with errno (the message is then to be aborted). */
 int maildir_tmp_write(struct maildir_tmp *t, const void *p, size_t n);
-/* fsync and close the file, set mtime, link it into dir/subdir ("new" or "cur") as
+/* fsync and close the file now (setting mtime), so that a caller preparing many copies
+ * holds no descriptor per copy until the commit; tmp/<base> stays. 0, or -1 with errno
+ * (then the tmp file is removed, as by abort). */
+int maildir_tmp_seal(struct maildir_tmp *t);
+/* fsync and close the file (unless sealed), set mtime, link it into dir/subdir ("new" or "cur") as
  * base,S=<size>,W=<vsize> plus ":2,<flags>" when subdir is "cur", unlink the tmp file and
  * fsync the directory. The final name is written to name_r. 0 only when durable;
  * -1 with errno otherwise, and then nothing is left in new/ or cur/ (nor in tmp/). */

@@ -55,7 +55,7 @@ static int login(struct smtp *s, const char *user, const char *pass)
 
 	if (out_flush(&s->out) < 0)
 		return -1;
-	if (checkpw_run(s->opt.checkpw_argv, user, pass, "", &status) < 0) {
+	if (smtp_agent_auth(s, user, pass, &status) < 0) {
 		log_warn("cannot run %s: %s", s->opt.checkpw_argv[0], strerror(errno));
 		status = CHECKPW_EXIT_TEMP;
 	}

@@ -86,8 +86,8 @@ static void transaction_clear(struct smtp *s)
 
 	for (i = 0; i < s->ntg; i++) {
 		free(s->tg[i].addr);
-		free(s->tg[i].dir);
-		free(s->tg[i].root);
+		free(s->tg[i].user);
+		free(s->tg[i].folder);
 	}
 	s->ntg = 0;
 	s->nrcpt = 0;
@@ -111,6 +111,10 @@ void smtp_free(struct smtp *s)
 	free(s->tg);
 	s->tg = NULL;
 	s->tgcap = 0;
+	free(s->copies);
+	s->copies = NULL;
+	s->copycap = 0;
+	buf_free(&s->aliases);
 }
 
 /* The HELO/EHLO argument as it goes into Received: printable ASCII without spaces,
@@ -393,7 +397,10 @@ int smtp_serve(struct smtp *s)
 		size_t len;
 		int rc;
 
-		if (out_flush(&s->out) < 0)
+		/* RFC 2920 section 3.2: replies to a pipelined group go out together; they
+		 * must go before we would wait for input (and before any delivery, which
+		 * flushes on its own). */
+		if (!line_buffered_line(&s->in) && out_flush(&s->out) < 0)
 			break;
 		s->in.timeout_ms = s->cmd_timeout_ms;
 		rc = line_read(&s->in, s->line, sizeof s->line, &len);

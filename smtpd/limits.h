@@ -41,10 +41,21 @@
 #define SMTP_POSTMASTER "postmaster"
 #define SMTP_POSTMASTER_SYSTEM "root"
 
-/* RFC 1870: the SIZE we advertise and enforce, by default (Postfix's default is 10 MB;
- * the message is held in memory, so the hard ceiling for --size is kept modest). */
+/* RFC 1870: the SIZE we advertise and enforce, by default (Postfix's default is 10 MB).
+ * The message is spooled to disk as it arrives, so memory does not grow with it; the
+ * ceiling bounds the disk a client can fill per message. */
 #define SMTP_SIZE_DEFAULT (25ULL * 1024 * 1024)
 #define SMTP_SIZE_CEILING (1024ULL * 1024 * 1024)
+
+/* The message moves from memory to its spool file in pieces of this size: the session
+ * holds at most this much of it (plus one read). */
+#define SMTP_SPOOL_CHUNK (64 * 1024)
+
+/* The account the session runs as when smtpd is started as root (--session-user). It
+ * must own nothing: a dedicated one (useradd -r smtpd) is better still. */
+#define SMTP_SESSION_USER "nobody"
+/* Largest aliases file read (it is read whole, once per connection). */
+#define SMTP_ALIASES_FILE_MAX (4 * 1024 * 1024)
 
 /* Protocol errors in a row before "421 4.7.0" ends the session (Postfix's
  * smtpd_hard_error_limit is 20, OpenSMTPD closes sooner). */

@@ -4,10 +4,14 @@
  * message is accepted only once it is durable in every recipient's Maildir, and what
  * is not local is refused, or, for an authenticated sender, handed to an existing MTA
  * (--relay-via). A CHECKPW program enables AUTH (submission).
+ * Started as root it splits in two (privsep.c): a delivery helper that stays root and
+ * never reads the client (helper.c), and this session, which drops to an unprivileged
+ * account before it reads a byte.
  * Exit codes: 0 normal end, 100 usage or refusal to run, 111 temporary failure.
  */
 #include "smtp.h"
 
+#include "helper.h"
 #include "log.h"
 #include "peer.h"
 #include "str.h"
@@ -30,7 +34,8 @@ static int usage(void)
 {
 	fputs("usage: smtpd [--users FILE] [--domain D]... [--aliases FILE] [--size N]\n"
 	      "             [--lmtp] [--allow-plaintext] [--any-sender] [--relay-via PROGRAM]\n"
-	      "             [--hostname NAME] [--postmaster NAME] [CHECKPW [ARGS...]]\n", stderr);
+	      "             [--hostname NAME] [--postmaster NAME] [--session-user NAME]\n"
+	      "             [CHECKPW [ARGS...]]\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -61,9 +66,11 @@ int main(int argc, char **argv)
 
 	log_init("smtpd");
 	signal(SIGPIPE, SIG_IGN);
-	/* Load the time zone once: every delivery child would otherwise read it again. */
+	/* Load the time zone while /etc/localtime is sure to be readable, and once. */
 	tzset();
 	s.opt.domains = NULL;
+	s.spool = -1;
+	s.helper = -1;
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -88,6 +95,11 @@ int main(int argc, char **argv)
 			if (v[0] == '\0' || strlen(v) > SMTP_LOCAL_MAX)
 				return usage();
 			s.opt.postmaster = v;
+			i++;
+		} else if (strcmp(o, "--session-user") == 0) {
+			if (v[0] == '\0')
+				return usage();
+			s.opt.session_user = v;
 			i++;
 		} else if (strcmp(o, "--relay-via") == 0) {
 			s.opt.relay_via = v;
@@ -143,11 +155,26 @@ int main(int argc, char **argv)
 	/* Shortened in test builds only: in any other, RFC 5321 4.5.3.2's minimums
 	 * hold. */
 	timeout = testhook_getenv("SMTPD_TEST_TIMEOUT_MS");
+	s.opt.checkpw_timeout_ms = HELPER_CHECKPW_TIMEOUT_MS;
 	if (timeout != NULL && str_to_u64z(timeout, SMTP_DATA_TIMEOUT_MS, &ms) == 0)
-		s.cmd_timeout_ms = s.data_timeout_ms = (int)ms;
+		s.cmd_timeout_ms = s.data_timeout_ms = s.opt.checkpw_timeout_ms = (int)ms;
+	/* What needs root is done before the first byte from the client is read: the
+	 * aliases are read, the helper forked, and we become --session-user (privsep.c). */
+	smtp_aliases_load(&s);
+	rc = smtp_privsep(&s);
+	if (rc < 0) {
+		smtp_privsep_end(&s);
+		smtp_free(&s);
+		free(ck);
+		free(s.opt.domains);
+		return rc == -2 ? EXIT_USAGE : EXIT_TEMP;
+	}
 	out_init(&s.out, 1, SMTP_WRITE_TIMEOUT_MS);
 	line_init(&s.in, 0, s.cmd_timeout_ms);
 	rc = smtp_main(&s);
+	smtp_privsep_end(&s);
+	if (s.spool >= 0)
+		close(s.spool);
 	smtp_free(&s);
 	free(ck);
 	free(s.opt.domains);

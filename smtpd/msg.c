@@ -2,6 +2,7 @@
  * DATA and BDAT: reading message content through the pure machine of data.c, and the
  * replies once it has ended. The content is read to its real end whatever goes wrong,
  * so the next command is read in sync, and a refused message leaves nothing on disk.
+ * The content goes to the spool file as it comes (spool.c), never whole into memory.
  * SMTP gets one reply for the message, LMTP one per accepted recipient (RFC 2033 4.2).
  */
 #include "smtp.h"
@@ -70,7 +71,24 @@ static const char *result_name(enum smtp_result r)
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
 }
 
-/* The message is complete in s->msg: deliver it and reply. */
+/* Ready for a message: an empty spool, and the machine storing into s->msg. */
+static void start(struct smtp *s, enum smtp_data_mode mode)
+{
+	/* Room for a chunk and one more read (data.c stores at most one octet more than
+	 * it is fed) before smtp_spool_flush empties it. */
+	buf_init(&s->msg, SMTP_SPOOL_CHUNK + 2 * LINE_INBUF);
+	smtp_spool_reset(s);
+	smtp_data_init(&s->data, mode, s->opt.size, &s->msg);
+}
+
+/* The machine took some: what fills a chunk goes to the spool. */
+static void fed(struct smtp *s)
+{
+	if (s->data.err == 0)
+		smtp_spool_flush(s, 0);
+}
+
+/* The message is complete: deliver it and reply. */
 static int finish(struct smtp *s)
 {
 	enum smtp_result worst = SMTP_R_OK;
@@ -80,6 +98,13 @@ static int finish(struct smtp *s)
 
 	if (s->data.err != 0) {
 		refuse(s);
+		smtp_enter_state(s, SMTP_READY);
+		return 0;
+	}
+	smtp_spool_flush(s, 1);
+	if (s->spool_err) {
+		log_refused(s, "cannot spool");
+		smtp_reply(s, 451, "4.3.0 Cannot store the message now, try again later");
 		smtp_enter_state(s, SMTP_READY);
 		return 0;
 	}
@@ -138,8 +163,7 @@ int smtp_cmd_data(struct smtp *s, struct smtp_cmd *c)
 		smtp_reply(s, 501, "5.5.4 DATA takes no arguments");
 		return 1;
 	}
-	buf_init(&s->msg, s->opt.size);
-	smtp_data_init(&s->data, SMTP_DATA_DOT, s->opt.size, &s->msg);
+	start(s, SMTP_DATA_DOT);
 	smtp_reply(s, 354, "End data with <CR><LF>.<CR><LF>");
 	if (out_flush(&s->out) < 0)
 		return -1;
@@ -151,6 +175,7 @@ int smtp_cmd_data(struct smtp *s, struct smtp_cmd *c)
 		if (n <= 0)
 			return read_failed(s, (long)n);
 		used = smtp_data_feed(&s->data, raw, (size_t)n);
+		fed(s);
 		if (used < (size_t)n)
 			line_push(&s->in, raw + used, (size_t)n - used);
 	}
@@ -171,8 +196,10 @@ static int read_chunk(struct smtp *s, uint64_t n, struct smtp_data *d)
 			read_failed(s, (long)got);
 			return -1;
 		}
-		if (d != NULL)
+		if (d != NULL) {
 			smtp_data_feed(d, raw, (size_t)got);
+			fed(s);
+		}
 		n -= (uint64_t)got;
 	}
 	return 0;
@@ -199,8 +226,7 @@ int smtp_cmd_bdat(struct smtp *s, struct smtp_cmd *c)
 		return 1;
 	}
 	if (s->state == SMTP_RCPT) {
-		buf_init(&s->msg, s->opt.size);
-		smtp_data_init(&s->data, SMTP_DATA_BDAT, s->opt.size, &s->msg);
+		start(s, SMTP_DATA_BDAT);
 		smtp_enter_state(s, SMTP_BDAT);
 	}
 	if (read_chunk(s, size, &s->data) < 0)

@@ -10,28 +10,17 @@
 #include "buf.h"
 #include "io.h"
 #include "log.h"
-#include "pwfile.h"
-#include "maildir_deliver.h"
-#include "maildir_folder.h"
-#include "maildir_quota.h"
 #include "str.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-struct smtp_user {
-	char home[PATH_MAX];
-	uid_t uid;
-	gid_t gid;
-};
 
 int smtp_domain_is_local(const struct smtp *s, const char *domain)
 {
@@ -46,45 +35,48 @@ int smtp_domain_is_local(const struct smtp *s, const char *domain)
 	return 0;
 }
 
-/* Call fn on every line of path (terminator removed), until it returns non-zero.
- * Returns that value, 0 at the end, -1 with errno when the file cannot be read. */
-static int each_line(const char *path, size_t max, int (*fn)(char *line, void *arg),
-		     void *arg)
+/* Call fn on every line of text (len octets; terminator removed), until it returns
+ * non-zero. Lines longer than max are skipped. Returns that value, or 0 at the end. */
+static int each_line(const char *text, size_t len, size_t max,
+		     int (*fn)(char *line, void *arg), void *arg)
 {
-	struct line_reader *r = malloc(sizeof *r);
 	char *line = malloc(max);
-	int fd = -1, rc = -1;
+	size_t off = 0;
+	int rc = 0;
 
-	if (r == NULL || line == NULL)
-		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto out;
-	line_init(r, fd, -1);
-	for (;;) {
-		size_t len;
-		int n = line_read(r, line, max, &len);
+	if (line == NULL)
+		return -1;
+	while (off < len && rc == 0) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl != NULL ? (size_t)(nl - (text + off)) : len - off;
 
-		if (n == 0) {
-			/* A last line without LF (editors leave those) still counts. */
-			rc = r->partial_len > 0 ? fn(line, arg) : 0;
-			break;
+		/* A last line without LF (editors leave those) still counts. */
+		if (n < max) {
+			memcpy(line, text + off, n);
+			if (n > 0 && line[n - 1] == '\r')
+				n--;
+			line[n] = '\0';
+			rc = fn(line, arg);
 		}
-		if (n < 0 && errno == ERANGE)
-			continue;	/* over-long lines are skipped */
-		if (n < 0)
-			break;
-		line_chomp(line, &len);
-		rc = fn(line, arg);
-		if (rc != 0)
-			break;
+		off = nl != NULL ? (size_t)(nl - text) + 1 : len;
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	free(r);
 	free(line);
 	return rc;
+}
+
+int smtp_aliases_load(struct smtp *s)
+{
+	buf_init(&s->aliases, SMTP_ALIASES_FILE_MAX);
+	if (s->opt.aliases == NULL)
+		return 0;
+	if (io_read_file(s->opt.aliases, &s->aliases) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		/* As before the file was read at the start: every lookup fails (451). */
+		s->aliases_errno = errno;
+		log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
+	}
+	return 0;
 }
 
 /* Where postmaster goes when no alias or user has that name: --postmaster, else the
@@ -92,49 +84,11 @@ out:
  * (whose mail the system's aliases send to a person). 0, or -1 when there is none. */
 static int postmaster_default(struct smtp *s, char *name, size_t size)
 {
-	struct pwent e;
-	int rc = -1;
-
 	if (s->opt.postmaster != NULL)
 		return str_lcpy(name, s->opt.postmaster, size) < size ? 0 : -1;
 	if (s->opt.users == NULL)
 		return str_lcpy(name, SMTP_POSTMASTER_SYSTEM, size) < size ? 0 : -1;
-	if (pwfile_lookup(s->opt.users, NULL, &e, NULL, NULL) == 1 &&
-	    str_lcpy(name, e.user, size) < size)
-		rc = 0;
-	pwent_free(&e);
-	return rc;
-}
-
-/* 1 found, 0 unknown, -1 with errno. */
-static int user_lookup(struct smtp *s, const char *name, struct smtp_user *u)
-{
-	struct passwd *pw;
-
-	if (s->opt.users != NULL) {
-		/* The name rule is pwfile's, the one checkpassword-file logs in with. */
-		struct pwent e;
-		int rc = pwfile_lookup(s->opt.users, name, &e, NULL, NULL);
-
-		if (rc == 1 && str_lcpy(u->home, e.home, sizeof u->home) >= sizeof u->home) {
-			log_warn("users file: home of %.64s is too long", name);
-			rc = 0;
-		}
-		u->uid = e.uid;
-		u->gid = e.gid;
-		pwent_free(&e);
-		return rc;
-	}
-	errno = 0;
-	pw = getpwnam(name);
-	if (pw == NULL)
-		return errno == 0 || errno == ENOENT || errno == ESRCH ? 0 : -1;
-	if (pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
-	    str_lcpy(u->home, pw->pw_dir, sizeof u->home) >= sizeof u->home)
-		return 0;
-	u->uid = pw->pw_uid;
-	u->gid = pw->pw_gid;
-	return 1;
+	return smtp_agent_first_user(s, name, size);
 }
 
 struct alias_find {
@@ -171,18 +125,27 @@ int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets)
 	struct alias_find f = { name, targets };
 	int rc;
 
-	if (s->opt.aliases == NULL)
+	if (s->aliases_errno != 0) {
+		log_warn("aliases %s: %s", s->opt.aliases, strerror(s->aliases_errno));
+		errno = s->aliases_errno;
+		return -1;
+	}
+	if (s->aliases.len == 0)
 		return 0;
-	rc = each_line(s->opt.aliases, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
-	if (rc < 0 && errno == ENOENT)
-		return 0;
+	rc = each_line(s->aliases.s, s->aliases.len, SMTP_ALIAS_LINE_MAX, aliases_line, &f);
 	if (rc < 0)
-		log_warn("aliases %s: %s", s->opt.aliases, strerror(errno));
+		log_warn("aliases: %s", strerror(errno));
 	return rc;
 }
 
+/* Two folder names the same (NULL is INBOX). */
+static int same_folder(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
-		      const char *dir, const char *root, uid_t uid, gid_t gid)
+		      const char *user, const char *folder)
 {
 	struct smtp_target *t;
 	size_t i;
@@ -191,8 +154,12 @@ static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
 		/* The same mailbox twice, through aliases or two RCPTs: one copy. LMTP
 		 * answers each RCPT for its own delivery (RFC 2033 4.2), so there only
 		 * one RCPT's aliases are merged. */
-		if ((s->tg[i].rcpt == rcpt || !s->opt.lmtp) && s->tg[i].remote == remote &&
-		    strcmp(remote ? s->tg[i].addr : s->tg[i].dir, remote ? addr : dir) == 0)
+		const struct smtp_target *o = &s->tg[i];
+
+		if ((o->rcpt != rcpt && s->opt.lmtp) || o->remote != remote)
+			continue;
+		if (remote ? strcmp(o->addr, addr) == 0
+			   : strcmp(o->user, user) == 0 && same_folder(o->folder, folder))
 			return 0;
 	}
 	if (s->ntg >= SMTP_TARGETS_MAX) {
@@ -211,14 +178,12 @@ static int add_target(struct smtp *s, size_t rcpt, int remote, const char *addr,
 	memset(t, 0, sizeof *t);
 	t->rcpt = rcpt;
 	t->remote = remote;
-	t->uid = uid;
-	t->gid = gid;
 	t->addr = strdup(addr);
-	t->dir = dir != NULL ? strdup(dir) : NULL;
-	t->root = root != NULL ? strdup(root) : NULL;
+	t->user = user != NULL ? strdup(user) : NULL;
+	t->folder = folder != NULL ? strdup(folder) : NULL;
 	s->ntg++;
-	if (t->addr == NULL || (dir != NULL && t->dir == NULL) ||
-	    (root != NULL && t->root == NULL))
+	if (t->addr == NULL || (user != NULL && t->user == NULL) ||
+	    (folder != NULL && t->folder == NULL))
 		return -1;
 	return 0;
 }
@@ -276,7 +241,7 @@ static int resolve_target(struct resolve *r, const char *t, int depth)
 		log_info("alias target <%.200s> skipped: not relaying for this session", t);
 		return RES_OK;
 	}
-	if (add_target(r->s, r->rcpt, 1, t, NULL, NULL, 0, 0) < 0)
+	if (add_target(r->s, r->rcpt, 1, t, NULL, NULL) < 0)
 		return RES_TEMP;
 	r->added++;
 	return RES_OK;
@@ -319,14 +284,13 @@ static int resolve_alias(struct resolve *r, const char *targets, int depth)
 static int resolve_local(struct resolve *r, const char *name, int depth)
 {
 	struct smtp *s = r->s;
-	char base[SMTP_LOCAL_MAX + 1], root[PATH_MAX], dir[PATH_MAX];
+	char base[SMTP_LOCAL_MAX + 1];
 	char mailbox[SMTP_PATH_MAX + 1];
 	const char *tag = NULL;
-	struct smtp_user u;
 	struct buf targets;
 	char *plus;
 	size_t i;
-	int rc, over;
+	int rc, folder;
 
 	if (depth > SMTP_ALIAS_DEPTH_MAX) {
 		log_warn("alias expansion deeper than %d at %.64s", SMTP_ALIAS_DEPTH_MAX, name);
@@ -354,13 +318,8 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 		return rc;
 	}
 	buf_free(&targets);
-	rc = user_lookup(s, base, &u);
-	if (rc < 0) {
-		log_warn("users %s: %s", s->opt.users != NULL ? s->opt.users : "(system)",
-			 strerror(errno));
-		return RES_TEMP;
-	}
-	if (rc == 0 && strcmp(base, SMTP_POSTMASTER) == 0) {
+	rc = smtp_agent_check(s, base, tag, &folder);
+	if (rc == MBOX_UNKNOWN && strcmp(base, SMTP_POSTMASTER) == 0) {
 		/* RFC 5321 4.5.1: postmaster must always be accepted. */
 		char pm[SMTP_LOCAL_MAX + 1];
 
@@ -373,38 +332,23 @@ static int resolve_local(struct resolve *r, const char *name, int depth)
 		log_warn("postmaster has no mailbox: alias it, or see --postmaster");
 		return RES_TEMP;
 	}
-	if (rc == 0)
+	switch (rc) {
+	case MBOX_OK:
+		break;
+	case MBOX_UNKNOWN:
 		return RES_UNKNOWN;
-	if (u.uid == 0 && geteuid() == 0) {
-		/* Never a file written as root into a mailbox: alias root instead. */
-		log_warn("user %.64s has uid 0: not delivering as root", base);
-		return RES_UNKNOWN;
-	}
-	rc = snprintf(root, sizeof root, "%s/Maildir", u.home);
-	if (rc < 0 || (size_t)rc >= sizeof root)
-		return RES_UNKNOWN;
-	str_lcpy(dir, root, sizeof dir);
-	if (tag != NULL && tag[0] != '\0' &&
-	    maildir_folder_path(root, tag, dir, sizeof dir) >= 0 &&
-	    maildir_is_maildir(dir) == 1) {
-		/* the folder exists: deliver there */
-		rc = snprintf(mailbox, sizeof mailbox, "%s+%s@%s", base, tag, r->domain);
-	} else {
-		str_lcpy(dir, root, sizeof dir);
-		rc = snprintf(mailbox, sizeof mailbox, "%s@%s", base, r->domain);
-	}
-	if (rc < 0 || (size_t)rc >= sizeof mailbox)
-		return RES_UNKNOWN;
-	/* Is there room for one more message at all? Read only: this process is not the
-	 * mailbox owner, so a maildirsize that needs a recount is left for the delivery
-	 * (which runs as the owner and checks again with the real size). */
-	if (maildir_quota_check(root, 1, 1, MAILDIR_QUOTA_NORECALC, &over) < 0) {
-		smtp_quota_log_error(root);
+	case MBOX_QUOTA:
+		return RES_QUOTA;
+	default:
 		return RES_TEMP;
 	}
-	if (over)
-		return RES_QUOTA;
-	if (add_target(s, r->rcpt, 0, mailbox, dir, root, u.uid, u.gid) < 0)
+	if (folder)
+		rc = snprintf(mailbox, sizeof mailbox, "%s+%s@%s", base, tag, r->domain);
+	else
+		rc = snprintf(mailbox, sizeof mailbox, "%s@%s", base, r->domain);
+	if (rc < 0 || (size_t)rc >= sizeof mailbox)
+		return RES_UNKNOWN;
+	if (add_target(s, r->rcpt, 0, mailbox, base, folder ? tag : NULL) < 0)
 		return RES_TEMP;
 	r->added++;
 	return RES_OK;
@@ -424,7 +368,7 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 			smtp_reply(s, 550, "5.7.1 Relaying denied");
 			return 1;
 		}
-		if (add_target(s, index, 1, a->text, NULL, NULL, 0, 0) < 0) {
+		if (add_target(s, index, 1, a->text, NULL, NULL) < 0) {
 			smtp_reply(s, 451, "4.3.0 Temporary failure, try again later");
 			return 0;
 		}
@@ -439,8 +383,8 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 		while (s->ntg > before) {
 			s->ntg--;
 			free(s->tg[s->ntg].addr);
-			free(s->tg[s->ntg].dir);
-			free(s->tg[s->ntg].root);
+			free(s->tg[s->ntg].user);
+			free(s->tg[s->ntg].folder);
 		}
 	}
 	switch (rc) {
@@ -459,13 +403,4 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 		smtp_reply(s, 550, "5.1.1 No such user here");
 		return 1;
 	}
-}
-
-void smtp_quota_log_error(const char *root)
-{
-	if (errno == EINVAL)
-		log_warn("%s/maildirsize is not a regular file (FIFO, device, symlink or "
-			 "directory?): refusing with a temporary failure", root);
-	else
-		log_warn("%s/maildirsize: %s", root, strerror(errno));
 }

@@ -9,6 +9,7 @@
 
 #include "data.h"
 #include "limits.h"
+#include "mbox.h"
 #include "parse.h"
 
 #include "buf.h"
@@ -37,8 +38,10 @@ struct smtp_opts {
 	int allow_plaintext;		/* --allow-plaintext */
 	const char *relay_via;		/* --relay-via PROGRAM */
 	const char *postmaster;		/* --postmaster NAME; NULL: smtpd(8)'s default */
+	const char *session_user;	/* --session-user NAME (started as root) */
 	int any_sender;			/* --any-sender: no MAIL FROM check after AUTH */
 	char **checkpw_argv;		/* CHECKPW ARGS... POSTAUTH, NULL-ended; NULL: no AUTH */
+	int checkpw_timeout_ms;		/* HELPER_CHECKPW_TIMEOUT_MS; shorter only in tests */
 };
 
 /* One RCPT as the client gave it. */
@@ -48,16 +51,15 @@ struct smtp_rcpt {
 	char text[128];			/* LMTP: its enhanced code and text */
 };
 
-/* Where a message goes: one Maildir folder, or a remote address (relay). */
+/* Where a message goes: one account's Maildir folder, or a remote address (relay).
+ * A local target is named, never a path: the paths are the mailbox side's (mbox.c). */
 struct smtp_target {
 	size_t rcpt;			/* index of the RCPT it came from */
 	int remote;
 	char *addr;			/* remote: the address; local: the mailbox's address
 					 * after aliases, user[+folder]@domain (Delivered-To) */
-	char *dir;			/* local: the folder's Maildir directory */
-	char *root;			/* local: the user's Maildir (maildirsize lives here) */
-	uid_t uid;
-	gid_t gid;
+	char *user;			/* local: the account's name (lower case) */
+	char *folder;			/* local: an existing folder of it, NULL: INBOX */
 	int result;			/* enum smtp_result after delivery */
 };
 
@@ -99,8 +101,25 @@ struct smtp {
 	size_t nrcpt;
 	struct smtp_target *tg;
 	size_t ntg, tgcap;
-	struct buf msg;		/* the message as it will be stored (LF line ends) */
+	struct buf msg;		/* the data not yet in the spool (LF line ends) */
 	struct smtp_data data;	/* BDAT: the machine across chunks */
+
+	/* The message as it will be stored, on disk as it arrives (spool.c): an unlinked
+	 * file made before privileges were dropped, reused for every message. */
+	int spool;
+	uint64_t spool_len;
+	int spool_err;		/* a write to it failed: the message gets 451 */
+
+	/* The aliases file, read once at the start (it may be readable by root only). */
+	struct buf aliases;
+	int aliases_errno;	/* it could not be read: every lookup fails (451) */
+
+	/* The mailbox side (agent.c): the helper when started as root, else here. */
+	int helper;		/* socket to the helper; -1 when there is none */
+	pid_t helper_pid;
+	size_t nprepared;	/* copies prepared in this transaction */
+	struct mbox_copy *copies;	/* without a helper: those copies */
+	size_t copycap;
 };
 
 /* Replies (cmd.c): "code text" with CRLF; smtp_reply_more the "code-text" lines of a
@@ -128,19 +147,52 @@ smtp_handler smtp_cmd_ehlo, smtp_cmd_helo, smtp_cmd_lhlo, smtp_cmd_mail, smtp_cm
 	smtp_cmd_data, smtp_cmd_bdat, smtp_cmd_rset, smtp_cmd_noop, smtp_cmd_quit,
 	smtp_cmd_vrfy, smtp_cmd_help, smtp_cmd_auth;
 
+/* privsep.c: started as root, fork the delivery helper and become --session-user
+ * and make the spool file. 0, -1 (logged) when that cannot be done, -2 (logged) when
+ * the session user is unfit (missing, or root). */
+int smtp_privsep(struct smtp *s);
+/* The end of the session: the helper is told and waited for (with a deadline). */
+void smtp_privsep_end(struct smtp *s);
+
+/* agent.c: the mailbox side, through the helper or here. Each returns an enum
+ * mbox_status (mbox.h). RCPT: name's mailbox, tag's folder (folder_r 1: it exists). */
+int smtp_agent_check(struct smtp *s, const char *name, const char *tag, int *folder_r);
+/* The first user of the users file into name. 0, or -1. */
+int smtp_agent_first_user(struct smtp *s, char *name, size_t size);
+/* Phase one: the copy for user's folder (NULL: INBOX), hdr then the spool. */
+int smtp_agent_prepare(struct smtp *s, const char *user, const char *folder,
+		       const char *hdr, size_t hlen);
+/* Both phases at once, for a copy that waits for no other (LMTP, or the only copy). */
+int smtp_agent_deliver(struct smtp *s, const char *user, const char *folder,
+		       const char *hdr, size_t hlen);
+/* Phase two: commit (or abort) every prepared copy, their outcomes into st (one per
+ * prepare, in order; n of them). */
+void smtp_agent_end(struct smtp *s, int commit, char *st, size_t n);
+/* AUTH: run the checkpassword program; *status_r as checkpw_run's. 0, or -1. */
+int smtp_agent_auth(struct smtp *s, const char *user, const char *pass, int *status_r);
+
+/* spool.c: the spool file, opened once (before privileges are dropped). 0, or -1. */
+int smtp_spool_open(struct smtp *s);
+/* Start it over for a new message (its blocks are reused, not freed). */
+void smtp_spool_reset(struct smtp *s);
+/* Move what s->msg holds to the spool (when it holds SMTP_SPOOL_CHUNK, or always when
+ * all is set). A failure sets s->spool_err. */
+void smtp_spool_flush(struct smtp *s, int all);
+
 /* rcpt.c: resolve a RCPT address into targets (appended to s->tg). Returns 0 when
  * accepted, else the reply was sent: 1 (refused). -1 on a fatal error. */
 int smtp_rcpt_resolve(struct smtp *s, size_t index);
 /* The targets of alias name (case-insensitive) into targets: 1 found, 0 not (or no
  * aliases file), -1 with errno when the file cannot be read (logged). */
 int smtp_alias_lookup(struct smtp *s, const char *name, struct buf *targets);
+/* Read the aliases file into s->aliases (before privileges are dropped). A missing
+ * file is no aliases; an unreadable one makes every lookup fail. 0. */
+int smtp_aliases_load(struct smtp *s);
 /* sender.c: 1 when the authenticated user may send as a (smtpd(8) SENDERS), 0 when
  * not, -1 when that cannot be told now (the aliases file unreadable). */
 int smtp_sender_owned(struct smtp *s, const struct smtp_addr *a);
 /* 1 when domain (ASCII case-insensitive) is one of ours. */
 int smtp_domain_is_local(const struct smtp *s, const char *domain);
-/* Log why maildir_quota_check() failed for root (errno as it left it). */
-void smtp_quota_log_error(const char *root);
 
 /* deliver.c: deliver s->msg to every target, setting each target's result. The trace
  * headers are written here. 0, or -1 on a fatal error. all_or_nothing (SMTP): when any

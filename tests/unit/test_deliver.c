@@ -175,6 +175,44 @@ static void test_commit_cur(void)
 	test_end();
 }
 
+/* Sealed copies: fsynced and closed in tmp/ (no descriptor held), then committed or
+ * aborted like open ones, with the same name and mtime. */
+static void test_seal(void)
+{
+	struct maildir_tmp t, u;
+	struct stat st;
+	char name[MAILDIR_NAME_MAX + 1], path[1024], want[MAILDIR_NAME_MAX + 32];
+	char buf[64];
+
+	test_begin("seal: no descriptor until commit or abort");
+	empty_subdirs();
+	test_assert(maildir_tmp_open(&t, md) == 0);
+	t.mtime = 1000000000;
+	test_assert(maildir_tmp_write(&t, "sealed\n", 7) == 0);
+	test_assert(maildir_tmp_seal(&t) == 0);
+	test_assert(t.fd == -1 && t.sealed);
+	test_assert(count_dir("tmp", NULL, 0) == 1 && count_dir("new", NULL, 0) == 0);
+	errno = 0;
+	test_assert(maildir_tmp_seal(&t) < 0 && errno == EBADF);
+	test_assert(maildir_tmp_open(&u, md) == 0);
+	test_assert(maildir_tmp_write(&u, "gone\n", 5) == 0);
+	test_assert(maildir_tmp_seal(&u) == 0);
+	test_assert(count_dir("tmp", NULL, 0) == 2);
+	maildir_tmp_abort(&u);
+	test_assert(count_dir("tmp", NULL, 0) == 1 && !u.sealed);
+	test_assert(maildir_tmp_commit(&t, "new", 0, 0, name, sizeof name) == 0);
+	snprintf(want, sizeof want, "%s,S=7,W=8", t.base);
+	test_assert_str(name, want);
+	test_assert(count_dir("tmp", NULL, 0) == 0 && count_dir("new", NULL, 0) == 1);
+	test_assert(slurp("new", name, buf, sizeof buf) == 7 && memcmp(buf, "sealed\n", 7) == 0);
+	snprintf(path, sizeof path, "%s/new/%s", md, name);
+	test_assert(stat(path, &st) == 0 && st.st_mtime == 1000000000);
+	/* abort after the commit touches nothing */
+	maildir_tmp_abort(&t);
+	test_assert(count_dir("new", NULL, 0) == 1);
+	test_end();
+}
+
 static void test_abort_and_errors(void)
 {
 	struct maildir_tmp t;
@@ -320,7 +358,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_deliver_sizes, test_deliver_split_crlf, test_commit_cur,
-		test_abort_and_errors, test_deliver_fd, test_make, test_make_paths, NULL
+		test_abort_and_errors, test_seal, test_deliver_fd, test_make, test_make_paths, NULL
 	};
 	int r;
 
