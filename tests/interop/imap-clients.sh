@@ -191,6 +191,12 @@ if ! want curl; then :; elif command -v curl >/dev/null 2>&1; then
 	done
 	[ $err -eq 0 ] || { bad "curl: $err fetches failed"; show "$tmp/cu.err"; }
 	compare "curl: imap://.../INBOX;UID=n" wire "$tmp/got-cu"
+	# curl fetches with UID FETCH n BODY[], not BODY.PEEK[]: every message is \Seen now
+	if [ "$(find "$(md cu)/cur" -name '*:2,*S*' | wc -l)" -eq "$nfix" ]; then
+		ok "curl: the messages it fetched are \\Seen on disk (S)"
+	else
+		bad "curl: fetched messages lack S on disk"
+	fi
 else
 	missing curl
 fi
@@ -443,6 +449,20 @@ if ! want mutt; then :; elif command -v mutt >/dev/null 2>&1 && command -v scrip
 			ok "mutt $way: server to client: ~N finds the delivery, not the message read"
 		else
 			bad "mutt $way: ~N found: $(tr '\n' '|' <"$d/new")"
+		fi
+		# =b: mutt's body search on the server (UID SEARCH BODY), where imapd has SEARCH
+		if printf 'a UID SEARCH ALL\r\nb LOGOUT\r\n' | $as env HOME="$tmp/home/$u" \
+			"$BIN/imapd" --preauth 2>/dev/null | grep -q '^a OK'; then
+			: >"$d/search"
+			chown "$uid:$gid" "$d/search" 2>/dev/null
+			mu "$d" 4 "<tag-pattern>=b throughout<enter><tag-prefix><pipe-message>$d/subject.sh $d/search<enter>$all<quit>"
+			if [ "$(tr -d '\r' <"$d/search" | sort | tr '\n' '|')" = "Subject: fixture crlf|Subject: fixture lf|" ]; then
+				ok "mutt $way: =b (UID SEARCH BODY) finds the two messages"
+			else
+				bad "mutt $way: =b found: $(tr '\n' '|' <"$d/search")"
+			fi
+		else
+			echo "SKIP: mutt $way: =b needs UID SEARCH, which imapd does not serve yet"
 		fi
 	done
 else
