@@ -57,6 +57,8 @@ def connect(conn):
         return m
     if conn[0] == "tcp" and len(conn) == 5:
         m = imaplib.IMAP4(conn[1], int(conn[2]), timeout=TIMEOUT)
+        if m.state == "AUTH":
+            return m  # a PREAUTH server on TCP (a check of this script against Dovecot)
         check("AUTH=PLAIN" in m.capabilities and "LOGINDISABLED" not in m.capabilities,
               f"plaintext login not offered on loopback: {m.capabilities}")
         m.login(conn[3], conn[4])
