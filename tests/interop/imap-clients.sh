@@ -20,7 +20,7 @@
 #    by the client's next sync (mbsync, offlineimap: in its local Maildir; mutt: by
 #    its patterns ~F and ~s); a further sync changes nothing.
 # python imaplib also runs LOGIN, SELECT, FETCH, STORE, EXPUNGE, APPEND, CREATE, COPY,
-# MOVE, LIST, STATUS, NOOP, each checked on disk (imap_client.py ops), and IDLE: a
+# MOVE, LIST, STATUS, RENAME, DELETE, NOOP, each checked on disk (imap_client.py ops), and IDLE: a
 # delivery must be announced within 2 seconds (skipped, with a SKIP line, while
 # CAPABILITY lacks IDLE). curl lists and fetches every message by UID, byte-exact.
 # As root, the sessions and the clients run as nobody (setpriv), who owns the Maildirs
@@ -159,7 +159,7 @@ for way in tcp tunnel; do
 		bad "imaplib $way: fetch"; show "$tmp/py.out"
 	fi
 	if pyc $u $way ops "$(md $u)" "$BIN/maildir" >"$tmp/py.out" 2>&1; then
-		ok "imaplib $way: SELECT FETCH STORE EXPUNGE APPEND CREATE COPY MOVE LIST STATUS NOOP, checked on disk"
+		ok "imaplib $way: SELECT FETCH STORE EXPUNGE APPEND CREATE COPY MOVE LIST STATUS RENAME DELETE NOOP, checked on disk"
 	else
 		bad "imaplib $way: ops"; show "$tmp/py.out" "$tmp/c/imapd-$u.log"
 	fi

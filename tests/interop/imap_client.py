@@ -15,7 +15,8 @@ usage: imap_client.py greet HOST PORT SECONDS
        imap_client.py ops MAILDIR MAILDIR_TOOL CONN
            the commands a client uses, each checked on the Maildir on disk: SELECT,
            FETCH BODY[] (sets \\Seen), STORE +/-FLAGS, STORE \\Deleted + EXPUNGE,
-           APPEND with flags (APPENDUID), CREATE, COPY (COPYUID), MOVE, LIST, STATUS;
+           APPEND with flags (APPENDUID), CREATE, COPY (COPYUID), MOVE, LIST, STATUS,
+           RENAME, DELETE;
            then a delivery and a flag change made on the server with MAILDIR_TOOL
            (bin/maildir) are reported at NOOP (EXISTS, FETCH FLAGS).
        imap_client.py idle MAILDIR MAILDIR_TOOL CONN
@@ -190,6 +191,12 @@ def ops(md, tool, conn):
     check(any(b'"Py Folder/Sub"' in d for d in data), f"LIST lacks the folder: {data!r}")
     data = ok(m.status('"Py Folder/Sub"', "(MESSAGES UIDNEXT)"), "STATUS")
     check(b"MESSAGES 2" in data[0], f"STATUS: {data!r}")
+    ok(m.rename('"Py Folder/Sub"', '"Py Renamed"'), "RENAME")
+    check(os.path.isdir(os.path.join(md, ".Py Renamed", "cur")) and
+          not os.path.exists(os.path.join(md, ".Py Folder.Sub")), "RENAME: not so on disk")
+    check(len(uid_files(md, tool, "Py Renamed")) == 2, "RENAME: the messages did not move")
+    ok(m.delete('"Py Renamed"'), "DELETE")
+    check(not os.path.exists(os.path.join(md, ".Py Renamed")), "DELETE: still on disk")
 
     # changes made on the server show at NOOP
     subprocess.run([tool, "deliver", md], input=DELIVERED, check=True,
