@@ -50,12 +50,14 @@ interop_users "$hash" $clients
 "$PYTHON" "$fixpy" make "$tmp/fix" || { bad "making fixtures"; exit 1; }
 nfix=$(find "$tmp/fix" -type f | wc -l)
 
-# As root the clients run as the sessions' user (nobody), with a python it may run.
-as= py=$PYTHON
-if [ "$(id -u)" -eq 0 ]; then
-	as="setpriv --reuid=$uid --regid=$gid --clear-groups"
-	$as "$py" -c '' 2>/dev/null || py=/usr/bin/python3
-fi
+# run_as CMD...: as root, CMD runs as the sessions' user (nobody), as do the clients,
+# with a python that user may run (not one under /root)
+run_as() {
+	if [ "$(id -u)" -eq 0 ]; then setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
+	else "$@"; fi
+}
+py=$PYTHON
+run_as "$py" -c '' 2>/dev/null || py=/usr/bin/python3
 mkdir -p "$tmp/c"
 chown "$uid:$gid" "$tmp/c" 2>/dev/null
 
@@ -64,9 +66,9 @@ md() { echo "$tmp/home/$1/Maildir"; }
 # deliver USER: a fresh Maildir holding every fixture, in name order
 deliver() {
 	rm -rf "$(md "$1")"
-	$as "$BIN/maildir" create "$(md "$1")" || { bad "maildir create $(md "$1")"; return 1; }
+	run_as "$BIN/maildir" create "$(md "$1")" || { bad "maildir create $(md "$1")"; return 1; }
 	for f in "$tmp/fix"/*.eml; do
-		$as "$BIN/maildir" deliver "$(md "$1")" <"$f" 2>/dev/null ||
+		run_as "$BIN/maildir" deliver "$(md "$1")" <"$f" 2>/dev/null ||
 			{ bad "maildir deliver $f"; return 1; }
 	done
 }
@@ -125,14 +127,15 @@ server_flag() {
 	shift 2
 	f=$(subject_file "$(md "$u")" "$s")
 	b=$(basename "$f")
-	id=$($as "$BIN/maildir" uids "$(md "$u")" | awk -F'\t' -v b="${b%%:*}" 'index($NF, b) == 1 { print $1 }')
-	[ -n "$id" ] && $as "$BIN/maildir" flag "$(md "$u")" "$id" "$@" ||
+	id=$(run_as "$BIN/maildir" uids "$(md "$u")" | awk -F'\t' -v b="${b%%:*}" 'index($NF, b) == 1 { print $1 }')
+	if [ -z "$id" ] || ! run_as "$BIN/maildir" flag "$(md "$u")" "$id" "$@"; then
 		bad "maildir flag $u \"$s\" $*"
+	fi
 }
 # server_deliver USER SUBJECT: a new message delivered on the server
 server_deliver() {
 	printf 'From: server <srv@example.org>\nSubject: %s\n\ndelivered on the server\n' "$2" |
-		$as "$BIN/maildir" deliver "$(md "$1")" 2>/dev/null || bad "maildir deliver $1"
+		run_as "$BIN/maildir" deliver "$(md "$1")" 2>/dev/null || bad "maildir deliver $1"
 }
 
 # --- the superserver on a free port (chosen at run time; retried if taken meanwhile) ---
@@ -146,19 +149,19 @@ pyc() { # pyc USER WAY SUBCOMMAND ARGS...: imap_client.py as the user, over WAY
 	shift 3
 	if [ "$w" = tcp ]; then set -- "$@" tcp 127.0.0.1 "$port" "$u" "$pw"
 	else set -- "$@" tunnel "$(tunnel "$u")"; fi
-	$T $TMO $as "$py" "$client" "$sub" "$@"
+	run_as $T $TMO "$py" "$client" "$sub" "$@"
 }
 for way in tcp tunnel; do
 	want python || break
 	[ $way = tcp ] && u=pyt || u=pyp
-	deliver $u || exit 1
+	deliver "$u" || exit 1
 	d=$(cdir "py-$way")
-	if pyc $u $way fetch "$d/got" >"$tmp/py.out" 2>&1; then
+	if pyc "$u" $way fetch "$d/got" >"$tmp/py.out" 2>&1; then
 		compare "imaplib $way: UID FETCH BODY.PEEK[]" wire "$d/got"
 	else
 		bad "imaplib $way: fetch"; show "$tmp/py.out"
 	fi
-	if pyc $u $way ops "$(md $u)" "$BIN/maildir" >"$tmp/py.out" 2>&1; then
+	if pyc "$u" $way ops "$(md "$u")" "$BIN/maildir" >"$tmp/py.out" 2>&1; then
 		ok "imaplib $way: SELECT FETCH STORE EXPUNGE APPEND CREATE COPY MOVE LIST STATUS RENAME DELETE NOOP, checked on disk"
 	else
 		bad "imaplib $way: ops"; show "$tmp/py.out" "$tmp/c/imapd-$u.log"
@@ -234,7 +237,7 @@ EOF
 	} >"$3/mbsyncrc"
 }
 mb() { # mb DIR RUN: one sync; status in $st
-	$T $TMO $as env HOME="$1" mbsync -c "$1/mbsyncrc" -a >"$1/mb-$2.log" 2>&1
+	run_as $T $TMO env HOME="$1" mbsync -c "$1/mbsyncrc" -a >"$1/mb-$2.log" 2>&1
 	st=$?
 	[ $st -eq 0 ] || { bad "mbsync run $2: exit $st"; show "$1/mb-$2.log"; }
 }
@@ -300,12 +303,12 @@ sync_client() {
 if ! want mbsync; then :; elif command -v mbsync >/dev/null 2>&1; then
 	for way in tcp tunnel; do
 		[ $way = tcp ] && u=mbt || u=mbp
-		deliver $u || exit 1
+		deliver "$u" || exit 1
 		d=$(cdir "mb-$way")
 		mkdir "$d/mail" && chown "$uid:$gid" "$d/mail" 2>/dev/null
-		mbrc $way $u "$d"
+		mbrc $way "$u" "$d"
 		# mbsync skips a message whose header has no end ("incomplete header")
-		sync_client mbsync $way $u "$d" "$d/mail/INBOX" mb mbsync --skip headersonly
+		sync_client mbsync $way "$u" "$d" "$d/mail/INBOX" mb mbsync --skip headersonly
 	done
 else
 	missing "mbsync (isync)"
@@ -340,7 +343,7 @@ EOF
 	} >"$3/offlineimaprc"
 }
 oi() {
-	$T $TMO $as env HOME="$1" offlineimap -c "$1/offlineimaprc" -o -u basic >"$1/oi-$2.log" 2>&1
+	run_as $T $TMO env HOME="$1" offlineimap -c "$1/offlineimaprc" -o -u basic >"$1/oi-$2.log" 2>&1
 	st=$?
 	if [ $st -ne 0 ] || grep -q 'ERROR' "$1/oi-$2.log"; then
 		bad "offlineimap run $2: exit $st"; show "$1/oi-$2.log"
@@ -349,10 +352,10 @@ oi() {
 if ! want offlineimap; then :; elif command -v offlineimap >/dev/null 2>&1; then
 	for way in tcp tunnel; do
 		[ $way = tcp ] && u=oit || u=oip
-		deliver $u || exit 1
+		deliver "$u" || exit 1
 		d=$(cdir "oi-$way")
-		oirc $way $u "$d"
-		sync_client offlineimap $way $u "$d" "$d/mail/INBOX" oi any
+		oirc $way "$u" "$d"
+		sync_client offlineimap $way "$u" "$d" "$d/mail/INBOX" oi any
 	done
 else
 	missing offlineimap
@@ -390,7 +393,9 @@ set message_cachedir=""
 EOF
 	} >"$3/muttrc"
 	# the programs messages are piped to (a caret in mutt's keys would be a control key)
+	# shellcheck disable=SC2016 # the scripts' own variables
 	printf '#!/bin/sh\nf=$(mktemp "$1/m.XXXXXX") && exec cat >"$f"\n' >"$3/store.sh"
+	# shellcheck disable=SC2016 # the script's own variable
 	printf '#!/bin/sh\nexec grep "^Subject:" >>"$1"\n' >"$3/subject.sh"
 	chmod 755 "$3/store.sh" "$3/subject.sh"
 }
@@ -398,7 +403,7 @@ EOF
 # its own, so that no shell quoting is involved), which end in <quit>
 mu() {
 	printf 'push "%s"\n' "$3" >"$1/keys-$2"
-	$T 60 $as env HOME="$1" TERM=vt100 script -qec \
+	run_as $T 60 env HOME="$1" TERM=vt100 script -qec \
 		"mutt -n -F $1/muttrc -e 'source $1/keys-$2'" /dev/null >"$1/mu-$2.log" 2>&1
 	st=$?
 	[ $st -eq 0 ] || { bad "mutt run $2: exit $st"; show "$1/mu-$2.log"; }
@@ -408,9 +413,9 @@ all='<untag-pattern>~A<enter>'
 if ! want mutt; then :; elif command -v mutt >/dev/null 2>&1 && command -v script >/dev/null 2>&1; then
 	for way in tcp tunnel; do
 		[ $way = tcp ] && u=mut || u=mup
-		deliver $u || exit 1
+		deliver "$u" || exit 1
 		d=$(cdir "mu-$way")
-		muttrc $way $u "$d"
+		muttrc $way "$u" "$d"
 		mkdir -p "$d/got"
 		chown "$uid:$gid" "$d/got" 2>/dev/null
 		mu "$d" 1 "<tag-pattern>~A<enter><tag-prefix><pipe-message>$d/store.sh $d/got<enter><quit>"
@@ -422,19 +427,19 @@ if ! want mutt; then :; elif command -v mutt >/dev/null 2>&1 && command -v scrip
 <tag-pattern>~s 'fixture emptybody'<enter><tag-prefix><delete-message>$all\
 <tag-pattern>~s 'fixture eightbit'<enter><tag-prefix><copy-message><kill-line>=MuttMade<enter>$all\
 <sync-mailbox><quit>"
-		has_flag "mutt $way: client to server" "$(md $u)" "fixture dots" S
-		has_flag "mutt $way: client to server" "$(md $u)" "fixture lf" F
-		gone "mutt $way: client to server" "$(md $u)" "fixture emptybody"
-		if [ "$(msgs "$(md $u)/.MuttMade")" -eq 1 ] &&
-			[ -n "$(subject_file "$(md $u)/.MuttMade" "fixture eightbit")" ]; then
+		has_flag "mutt $way: client to server" "$(md "$u")" "fixture dots" S
+		has_flag "mutt $way: client to server" "$(md "$u")" "fixture lf" F
+		gone "mutt $way: client to server" "$(md "$u")" "fixture emptybody"
+		if [ "$(msgs "$(md "$u")/.MuttMade")" -eq 1 ] &&
+			[ -n "$(subject_file "$(md "$u")/.MuttMade" "fixture eightbit")" ]; then
 			ok "mutt $way: copy-message to a new folder made .MuttMade on the server"
 		else
 			bad "mutt $way: no .MuttMade holding the copied message"
 			show "$tmp/c/imapd-$u.log"
 		fi
 		# server -> client: what mutt's patterns find after the server's changes
-		server_flag $u "fixture dotlast" +'\Flagged'
-		server_deliver $u "delivered on the server"
+		server_flag "$u" "fixture dotlast" +'\Flagged'
+		server_deliver "$u" "delivered on the server"
 		: >"$d/flagged"
 		: >"$d/new"
 		chown "$uid:$gid" "$d/flagged" "$d/new" 2>/dev/null
@@ -451,7 +456,7 @@ if ! want mutt; then :; elif command -v mutt >/dev/null 2>&1 && command -v scrip
 			bad "mutt $way: ~N found: $(tr '\n' '|' <"$d/new")"
 		fi
 		# =b: mutt's body search on the server (UID SEARCH BODY), where imapd has SEARCH
-		if printf 'a UID SEARCH ALL\r\nb LOGOUT\r\n' | $as env HOME="$tmp/home/$u" \
+		if printf 'a UID SEARCH ALL\r\nb LOGOUT\r\n' | run_as env HOME="$tmp/home/$u" \
 			"$BIN/imapd" --preauth 2>/dev/null | grep -q '^a OK'; then
 			: >"$d/search"
 			chown "$uid:$gid" "$d/search" 2>/dev/null

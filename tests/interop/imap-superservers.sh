@@ -49,9 +49,11 @@ for f in dots crlf nofinal eightbit; do cp "$tmp/all/$f.eml" "$tmp/fix/"; done
 for f in "$tmp/fix"/*.eml; do
 	"$BIN/maildir" deliver "$tmp/home/Maildir" <"$f" 2>/dev/null || { bad "deliver $f"; exit 1; }
 done
-# As root the tunnel clients run as the sessions' user (nobody).
-as=
-[ "$(id -u)" -eq 0 ] && as="setpriv --reuid=$uid --regid=$gid --clear-groups"
+# run_as CMD...: as root, CMD runs as the sessions' user (nobody), as the clients do
+run_as() {
+	if [ "$(id -u)" -eq 0 ]; then setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
+	else "$@"; fi
+}
 
 # paths FILE: the recipe with this build's paths; imapd is $imapd, normally $BIN/imapd.
 # Not run as root, inetd and xinetd cannot become root for the service: their user
@@ -195,7 +197,7 @@ if command -v mbsync >/dev/null 2>&1; then
 	d=$(tunnel_dir mbsync)
 	paths "$scripts/tunnel/mbsyncrc" >"$d/.mbsyncrc"
 	mkdir "$d/Mail" && [ "$(id -u)" -eq 0 ] && chown "$uid:$gid" "$d/Mail"
-	timeout $TMO $as env HOME="$d" mbsync -a >"$d/log" 2>&1
+	run_as timeout $TMO env HOME="$d" mbsync -a >"$d/log" 2>&1
 	st=$?
 	tunnel_check mbsync scripts/tunnel/mbsyncrc mbsync "$d/Mail/INBOX/new"
 else
@@ -204,7 +206,7 @@ fi
 if command -v offlineimap >/dev/null 2>&1; then
 	d=$(tunnel_dir offlineimap)
 	paths "$scripts/tunnel/offlineimaprc" >"$d/.offlineimaprc"
-	timeout $TMO $as env HOME="$d" offlineimap -o -u basic >"$d/log" 2>&1
+	run_as timeout $TMO env HOME="$d" offlineimap -o -u basic >"$d/log" 2>&1
 	st=$?
 	grep -q ERROR "$d/log" && st=1
 	tunnel_check offlineimap scripts/tunnel/offlineimaprc any "$d/Mail/INBOX/new"
@@ -215,6 +217,7 @@ if command -v mutt >/dev/null 2>&1 && command -v script >/dev/null 2>&1; then
 	d=$(tunnel_dir mutt)
 	paths "$scripts/tunnel/muttrc" >"$d/.muttrc"
 	# what the test adds: raw messages piped one by one, one file each, and no prompts
+	# shellcheck disable=SC2016 # the scripts' own variables
 	printf '#!/bin/sh\nf=$(mktemp "$1/m.XXXXXX") && exec cat >"$f"\n' >"$d/store.sh"
 	chmod 755 "$d/store.sh"
 	mkdir -p "$d/got"
@@ -224,7 +227,7 @@ set pipe_split=yes pipe_decode=no pipe_sep="" wait_key=no quit=yes move=no mark_
 set header_cache="" message_cachedir=""
 push "<tag-pattern>~A<enter><tag-prefix><pipe-message>$d/store.sh $d/got<enter><quit>"
 EOF
-	timeout $TMO $as env HOME="$d" TERM=vt100 script -qec \
+	run_as timeout $TMO env HOME="$d" TERM=vt100 script -qec \
 		"mutt -F $d/.muttrc -e 'source $d/test.rc'" /dev/null >"$d/log" 2>&1
 	st=$?
 	tunnel_check mutt scripts/tunnel/muttrc any "$d/got"
