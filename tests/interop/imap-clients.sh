@@ -16,8 +16,8 @@
 #  - client to server: messages the client marks seen, flags and deletes show on disk
 #    as S, F and a removed file; a folder the client creates is a Maildir++ folder
 #    holding what the client put there;
-#  - server to client: a `maildir flag` and a `maildir deliver` on the server are seen
-#    by the client's next sync (mbsync, offlineimap: in its local Maildir; mutt: by
+#  - server to client: a `maildir flag`, a `maildir deliver` and a message removed on
+#    the server are seen by the client's next sync (mbsync, offlineimap: in its local Maildir; mutt: by
 #    its patterns ~F and ~s); a further sync changes nothing.
 # python imaplib also runs LOGIN, SELECT, FETCH, STORE, EXPUNGE, APPEND, CREATE, COPY,
 # MOVE, LIST, STATUS, RENAME, DELETE, NOOP, each checked on disk (imap_client.py ops), and IDLE: a
@@ -284,7 +284,9 @@ sync_client() {
 	server_flag "$u" "fixture dotlast" +'\Flagged'
 	server_flag "$u" "fixture lf" -'\Flagged' +'\Answered'
 	server_deliver "$u" "delivered on the server"
+	rm -f "$(subject_file "$(md "$u")" "fixture nofinal")"
 	$run "$d" 3
+	gone "$c $w: server to client" "$near" "fixture nofinal"
 	has_flag "$c $w: server to client" "$near" "fixture dotlast" F
 	has_flag "$c $w: server to client" "$near" "fixture lf" F not
 	has_flag "$c $w: server to client" "$near" "fixture lf" R
@@ -440,11 +442,21 @@ if ! want mutt; then :; elif command -v mutt >/dev/null 2>&1 && command -v scrip
 		# server -> client: what mutt's patterns find after the server's changes
 		server_flag "$u" "fixture dotlast" +'\Flagged'
 		server_deliver "$u" "delivered on the server"
+		rm -f "$(subject_file "$(md "$u")" "fixture nofinal")"
 		: >"$d/flagged"
 		: >"$d/new"
-		chown "$uid:$gid" "$d/flagged" "$d/new" 2>/dev/null
+		: >"$d/all"
+		chown "$uid:$gid" "$d/flagged" "$d/new" "$d/all" 2>/dev/null
 		mu "$d" 3 "<tag-pattern>~F<enter><tag-prefix><pipe-message>$d/subject.sh $d/flagged<enter>$all\
-<tag-pattern>~N<enter><tag-prefix><pipe-message>$d/subject.sh $d/new<enter>$all<quit>"
+<tag-pattern>~N<enter><tag-prefix><pipe-message>$d/subject.sh $d/new<enter>$all\
+<tag-pattern>~A<enter><tag-prefix><pipe-message>$d/subject.sh $d/all<enter>$all<quit>"
+		# 12 fixtures, less emptybody (deleted by mutt) and nofinal (by the server), plus
+		# the delivery
+		if [ "$(wc -l <"$d/all")" -eq 11 ] && ! grep -q 'fixture nofinal$' "$d/all"; then
+			ok "mutt $way: server to client: the message deleted on the server is gone"
+		else
+			bad "mutt $way: after a deletion on the server mutt has: $(tr '\n' '|' <"$d/all")"
+		fi
 		if [ "$(sort "$d/flagged" | tr '\n' '|')" = "Subject: fixture dotlast|Subject: fixture lf|" ]; then
 			ok "mutt $way: server to client: ~F finds the flag set on the server and its own"
 		else
