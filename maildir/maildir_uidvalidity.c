@@ -32,7 +32,13 @@
 #include "maildir_uidlist.h"
 
 #define UIDV_FILE "dovecot-uidvalidity"
-#define UIDV_TRIES 20		/* rounds lost to other processes before giving up */
+/* Rounds lost to other processes are retried for this long before giving up. A round
+ * is lost while the winner writes the counter (an fsync'd replace): spinning through a
+ * fixed number of tries gave up long before that, when a client opened several new
+ * folders at once, one session each (offlineimap, maxconnections > 1). */
+#define UIDV_RETRY_MS 5000
+#define UIDV_PAUSE_MS 2		/* the pause after a lost round grows by this much */
+#define UIDV_PAUSE_MAX_MS 20
 #define UIDV_WAIT_MAX_SEC 2	/* a counter further ahead of the clock: no wait */
 
 /* The Maildir root of a folder directory: its parent when it holds maildirfolder. */
@@ -146,17 +152,45 @@ static int marker_path(const char *root, uint32_t v, char *out, size_t outsz)
 	return 0;
 }
 
+/* After losing round `round' (1, 2, ...): pause, a little longer each time and by a
+ * different amount in each process, so that the losers do not collide again at once.
+ * -1 once UIDV_RETRY_MS have passed since start. */
+static int lost_round_pause(const struct timespec *start, int round)
+{
+	struct timespec now, pause;
+	long ms = (long)round * UIDV_PAUSE_MS, elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (long)(now.tv_sec - start->tv_sec) * 1000 +
+		(now.tv_nsec - start->tv_nsec) / 1000000;
+	if (elapsed >= UIDV_RETRY_MS)
+		return -1;
+	if (ms > UIDV_PAUSE_MAX_MS)
+		ms = UIDV_PAUSE_MAX_MS;
+	ms += (long)(getpid() % UIDV_PAUSE_MS) + 1;
+	pause.tv_sec = 0;
+	pause.tv_nsec = ms * 1000000L;
+	nanosleep(&pause, NULL);
+	return 0;
+}
+
 int maildir_uidvalidity_next(const char *dir, uint32_t *r)
 {
 	char root[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32], hex[9];
+	struct timespec start;
 
 	if (root_of(dir, root, sizeof root) < 0)
 		return -1;
-	for (int tries = 0; tries < UIDV_TRIES; tries++) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int round = 0;; round++) {
 		uint32_t last = 0, next;
-		time_t now = time(NULL);
-		int have = last_value(root, &last), fd;
+		time_t now;
+		int have, fd;
 
+		if (round > 0 && lost_round_pause(&start, round) < 0)
+			break;
+		now = time(NULL);
+		have = last_value(root, &last);
 		if (have < 0)
 			return -1;
 		next = now > 0 && (uint64_t)now <= UINT32_MAX ? (uint32_t)now : 1;

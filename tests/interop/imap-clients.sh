@@ -17,7 +17,8 @@
 #    as S, F and a removed file; a folder the client creates is a Maildir++ folder
 #    holding what the client put there;
 #  - server to client: a `maildir flag`, a `maildir deliver` and a message removed on
-#    the server are seen by the client's next sync (mbsync, offlineimap: in its local Maildir; mutt: by
+#    the server are seen by the client's next sync;
+#  - offlineimap syncs several new folders at once, over three sessions; (mbsync, offlineimap: in its local Maildir; mutt: by
 #    its patterns ~F and ~s); a further sync changes nothing.
 # python imaplib also runs LOGIN, SELECT, FETCH, STORE, EXPUNGE, APPEND, CREATE, COPY,
 # MOVE, LIST, STATUS, RENAME, DELETE, NOOP, each checked on disk (imap_client.py ops), and IDLE: a
@@ -335,6 +336,7 @@ localfolders = $3/mail
 
 [Repository far]
 type = IMAP
+maxconnections = 3
 EOF
 		if [ "$1" = tcp ]; then
 			printf 'remotehost = 127.0.0.1\nremoteport = %s\nremoteuser = %s\nremotepass = %s\nssl = no\nstarttls = no\n' \
@@ -355,6 +357,9 @@ if ! want offlineimap; then :; elif command -v offlineimap >/dev/null 2>&1; then
 	for way in tcp tunnel; do
 		[ $way = tcp ] && u=oit || u=oip
 		deliver "$u" || exit 1
+		# new folders, which offlineimap opens at once (maxconnections), one session each
+		run_as "$BIN/maildir" create "$(md "$u")" Sent Drafts Archive Lists/One Lists/Two ||
+			bad "maildir create folders"
 		d=$(cdir "oi-$way")
 		oirc $way "$u" "$d"
 		sync_client offlineimap $way "$u" "$d" "$d/mail/INBOX" oi any
