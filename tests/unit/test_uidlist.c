@@ -521,11 +521,16 @@ static void test_new_ids_concurrent(void)
 		;
 	test_assert(got == CONCURRENT_FOLDERS);
 	for (int i = 0; i < got; i++) {
-		if (seen[i] == 0)
+		if (seen[i] == 0) {
+			fprintf(stderr, "folder process %d got no value\n", i);
 			ok = 0;
-		for (int k = 0; k < i; k++)
-			if (seen[k] == seen[i])
+		}
+		for (int k = 0; k < i; k++) {
+			if (seen[k] == seen[i]) {
+				fprintf(stderr, "two folders got %08x\n", (unsigned)seen[i]);
 				ok = 0;
+			}
+		}
 	}
 	test_assert(ok);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
