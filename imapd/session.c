@@ -13,9 +13,11 @@
 #include "maildir_deliver.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The mailbox: $MAILDIR (absolute, or relative to HOME), default HOME/Maildir. */
 static int root_path(char *out, size_t outsz)
@@ -40,11 +42,27 @@ static int root_path(char *out, size_t outsz)
 	return 0;
 }
 
+/* The user's name for logs and the PREAUTH greeting: USER, as ssh and the checker
+ * set it, else the name of the uid we run as (a tunnel started with `env -i`, or by
+ * a client that cleans the environment). */
+static const char *user_name(void)
+{
+	static char name[64];
+	const char *user = getenv("USER");
+	const struct passwd *pw;
+
+	if (user != NULL && user[0] != '\0')
+		return user;
+	pw = getpwuid(getuid());
+	if (pw == NULL || pw->pw_name == NULL ||
+	    (size_t)snprintf(name, sizeof name, "%s", pw->pw_name) >= sizeof name)
+		return "-";
+	return name;
+}
+
 int imap_session_main(struct imap *s)
 {
-	const char *user = getenv("USER");
-
-	s->user = user != NULL ? user : "-";
+	s->user = user_name();
 	if (root_path(s->root, sizeof s->root) < 0) {
 		log_fatal("no mailbox: HOME unset or path too long user=%.64s", s->user);
 		return 111;

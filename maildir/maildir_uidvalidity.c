@@ -7,10 +7,15 @@
  *   dovecot-uidvalidity            the value, 8 hex digits
  *   dovecot-uidvalidity.<8 hex>    an empty marker named after the same value
  *
- * The next value is max(now, last + 1). Renaming the marker from the old value to the
- * new one is the atomic step: of two processes (ours, or Dovecot) that read the same
- * last value, only one rename succeeds; the other reads again. The files are shared
- * with Dovecot, so values never repeat whichever of us makes the folder.
+ * The next value is max(now, last + 1), last being the higher of the counter and the
+ * highest marker. Making the new value's marker exclusively is the atomic step: a
+ * link from the old marker (then the old one is removed), or a new file when there is
+ * none; of two processes that read the same last value only one makes it, and the
+ * other reads again. Dovecot moves the marker with rename(), which replaces; we link,
+ * because a rename over a marker another process had just made gave two folders
+ * opened at once the same value. The files are shared with Dovecot, so values never
+ * repeat whichever of us makes the folder (but for Dovecot's rename racing one of our
+ * links in the same instant).
  *
  * A whole Maildir deleted and made again loses the counter with it. A value is
  * therefore handed out only once the clock has passed it: whatever is made later, in
@@ -32,7 +37,13 @@
 #include "maildir_uidlist.h"
 
 #define UIDV_FILE "dovecot-uidvalidity"
-#define UIDV_TRIES 20		/* rounds lost to other processes before giving up */
+/* Rounds lost to other processes are retried for this long before giving up. A round
+ * is lost while the winner writes the counter (an fsync'd replace): spinning through a
+ * fixed number of tries gave up long before that, when a client opened several new
+ * folders at once, one session each (offlineimap, maxconnections > 1). */
+#define UIDV_RETRY_MS 5000
+#define UIDV_PAUSE_MS 2		/* the pause after a lost round grows by this much */
+#define UIDV_PAUSE_MAX_MS 20
 #define UIDV_WAIT_MAX_SEC 2	/* a counter further ahead of the clock: no wait */
 
 /* The Maildir root of a folder directory: its parent when it holds maildirfolder. */
@@ -109,11 +120,15 @@ static int scan_markers(const char *root, uint32_t *r)
 	return saved != 0 ? -1 : found;
 }
 
-/* The last value: from the counter file, else the markers. 1 found, 0 none, -1. */
+/* The last value handed out: the higher of the counter file and the markers. The
+ * counter lags behind while its writer is between its marker and its write, and goes
+ * back when two writers finish in the other order; the highest marker does neither.
+ * 1 found, 0 none, -1 error. */
 static int last_value(const char *root, uint32_t *r)
 {
 	char path[PATH_MAX], text[16];
-	int fd, n = snprintf(path, sizeof path, "%s/%s", root, UIDV_FILE);
+	int fd, n = snprintf(path, sizeof path, "%s/%s", root, UIDV_FILE), found = 0;
+	uint32_t m = 0;
 	ssize_t got;
 
 	if (n < 0 || (size_t)n >= sizeof path) {
@@ -127,12 +142,17 @@ static int last_value(const char *root, uint32_t *r)
 		while (got > 0 && (text[got - 1] == '\n' || text[got - 1] == '\r'))
 			got--;
 		if (got > 0 && parse_hex8(text, (size_t)got, r) == 0)
-			return 1;
+			found = 1;
 	} else if (errno != ENOENT) {
 		return -1;
 	}
-	/* A counter file lost or damaged: the markers still say where we are. */
-	return scan_markers(root, r);
+	/* A counter file lost, damaged or behind: the markers say where we are. */
+	n = scan_markers(root, &m);
+	if (n < 0)
+		return -1;
+	if (n == 1 && (!found || m > *r))
+		*r = m;
+	return found || n == 1;
 }
 
 static int marker_path(const char *root, uint32_t v, char *out, size_t outsz)
@@ -146,17 +166,80 @@ static int marker_path(const char *root, uint32_t v, char *out, size_t outsz)
 	return 0;
 }
 
+/* After losing round `round' (1, 2, ...): pause, a little longer each time and by a
+ * different amount in each process, so that the losers do not collide again at once.
+ * -1 once UIDV_RETRY_MS have passed since start. */
+static int lost_round_pause(const struct timespec *start, int round)
+{
+	struct timespec now, pause;
+	long ms = (long)round * UIDV_PAUSE_MS, elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (long)(now.tv_sec - start->tv_sec) * 1000 +
+		(now.tv_nsec - start->tv_nsec) / 1000000;
+	if (elapsed >= UIDV_RETRY_MS)
+		return -1;
+	if (ms > UIDV_PAUSE_MAX_MS)
+		ms = UIDV_PAUSE_MAX_MS;
+	ms += (long)(getpid() % UIDV_PAUSE_MS) + 1;
+	pause.tv_sec = 0;
+	pause.tv_nsec = ms * 1000000L;
+	nanosleep(&pause, NULL);
+	return 0;
+}
+
+/* Make the marker of `next' so that no other process can make it at the same time:
+ * a link from the marker of `last' when there is one (linked, not renamed: rename
+ * would silently replace a marker another process made), else a new file.
+ * 1 made (*linked set when made from `last'), 0 someone else has it, -1 error. */
+static int make_marker(const char *from, const char *to, int *linked)
+{
+	int fd;
+
+	*linked = 0;
+	if (from != NULL) {
+		if (link(from, to) == 0) {
+			*linked = 1;
+			return 1;
+		}
+		if (errno == EEXIST)
+			return 0;
+		/* ENOENT: `last' moved on meanwhile, or a counter without its marker;
+		 * a file system without hard links: make the marker as a file */
+		if (errno != ENOENT && errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP)
+			return -1;
+	}
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	close(fd);
+	return 1;
+}
+
+/*
+ * The highest marker never goes down: a marker is removed only once a higher one
+ * exists (its successor, linked from it; or, for a marker its maker backs off from, the
+ * higher one that made it back off). So a value is handed out only when its maker made
+ * its marker exclusively and then saw no higher marker: a second maker of the same
+ * value, later, necessarily sees the higher marker that replaced the first one.
+ */
 int maildir_uidvalidity_next(const char *dir, uint32_t *r)
 {
 	char root[PATH_MAX], from[PATH_MAX + 32], to[PATH_MAX + 32], hex[9];
+	struct timespec start;
 
 	if (root_of(dir, root, sizeof root) < 0)
 		return -1;
-	for (int tries = 0; tries < UIDV_TRIES; tries++) {
-		uint32_t last = 0, next;
-		time_t now = time(NULL);
-		int have = last_value(root, &last), fd;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int round = 0;; round++) {
+		uint32_t last = 0, next, high = 0;
+		time_t now;
+		int have, made, linked;
 
+		if (round > 0 && lost_round_pause(&start, round) < 0)
+			break;
+		now = time(NULL);
+		have = last_value(root, &last);
 		if (have < 0)
 			return -1;
 		next = now > 0 && (uint64_t)now <= UINT32_MAX ? (uint32_t)now : 1;
@@ -167,37 +250,23 @@ int maildir_uidvalidity_next(const char *dir, uint32_t *r)
 			}
 			next = last + 1;
 		}
-		if (marker_path(root, next, to, sizeof to) < 0)
+		if (marker_path(root, next, to, sizeof to) < 0 ||
+		    (have && marker_path(root, last, from, sizeof from) < 0))
 			return -1;
-		if (have) {
-			/* The atomic step: only one of the processes that read `last' wins. */
-			if (marker_path(root, last, from, sizeof from) < 0)
-				return -1;
-			if (rename(from, to) < 0) {
-				if (errno != ENOENT)
-					return -1;
-				/* Lost the race, or a counter file without its marker. */
-				fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-				if (fd < 0) {
-					if (errno == EEXIST)
-						continue;
-					return -1;
-				}
-				close(fd);
-				if (scan_markers(root, &last) == 1 && last > next) {
-					(void)unlink(to);
-					continue;
-				}
-			}
-		} else {
-			fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-			if (fd < 0) {
-				if (errno == EEXIST)
-					continue;
-				return -1;
-			}
-			close(fd);
+		made = make_marker(have ? from : NULL, to, &linked);
+		if (made < 0)
+			return -1;
+		if (made == 0)
+			continue;
+		/* Another process went higher meanwhile: ours may be a value it passed. */
+		if (scan_markers(root, &high) < 0)
+			return -1;
+		if (high > next) {
+			(void)unlink(to);
+			continue;
 		}
+		if (linked)
+			(void)unlink(from);
 		snprintf(hex, sizeof hex, "%08x", (unsigned)next);
 		if (maildir_file_replace(root, UIDV_FILE, hex, 8) < 0)
 			return -1;

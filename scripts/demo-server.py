@@ -10,7 +10,8 @@ connection as fd 0/1, TCPREMOTEIP/TCPREMOTEPORT/TCPLOCALIP/TCPLOCALPORT set the 
 tcpserver sets them. Real deployments use inetd, xinetd, systemd or tcpserver instead
 (README.md); this script exists only for the demo and its test.
 
-usage: demo-server.py BIN_DIR DEMO_DIR [--pop3-port N] [--smtp-port N] [--connections N]
+usage: demo-server.py BIN_DIR DEMO_DIR [--pop3-port N] [--imap-port N] [--smtp-port N]
+                      [--connections N]
 """
 import argparse
 import os
@@ -104,6 +105,7 @@ def main():
     ap.add_argument("bin_dir")
     ap.add_argument("demo_dir")
     ap.add_argument("--pop3-port", type=int, default=1110)
+    ap.add_argument("--imap-port", type=int, default=1143)
     ap.add_argument("--smtp-port", type=int, default=2525)
     ap.add_argument("--connections", type=int, default=0,
                     help="serve this many connections one after another, then exit")
@@ -114,10 +116,13 @@ def main():
             users]
     # Mail for demo@localhost is delivered into the same Maildir.
     smtp = [os.path.join(bin_dir, "smtpd"), "--users", users, "--domain", "localhost"]
-    listeners = [(listen(a.pop3_port), pop3), (listen(a.smtp_port), smtp)]
-    print("demo: POP3 on 127.0.0.1:%d (user demo, password demo), SMTP on 127.0.0.1:%d "
-          "(mail to demo@localhost); Ctrl-C stops" % (a.pop3_port, a.smtp_port),
-          file=sys.stderr, flush=True)
+    imap = [os.path.join(bin_dir, "imapd"), os.path.join(bin_dir, "checkpassword-file"),
+            users]
+    listeners = [(listen(a.pop3_port), pop3), (listen(a.imap_port), imap),
+                 (listen(a.smtp_port), smtp)]
+    print("demo: POP3 on 127.0.0.1:%d and IMAP on 127.0.0.1:%d (user demo, password "
+          "demo), SMTP on 127.0.0.1:%d (mail to demo@localhost); Ctrl-C stops"
+          % (a.pop3_port, a.imap_port, a.smtp_port), file=sys.stderr, flush=True)
     try:
         serve(listeners, a.connections)
     except KeyboardInterrupt:

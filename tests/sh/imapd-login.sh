@@ -60,6 +60,14 @@ check "LOGIN with literals, pipelined" has litlogin 'b OK NOOP completed.'
 tr -d '\r' <"$d/idle.raw" >"$d/idle.out"
 check "autologout after the idle timer" has idle '* BYE Autologout; idle for too long'
 
+# --preauth without USER (a tunnel run through `env -i`): the uid's name, not "-"
+me=$(id -un "$uid")
+(unset USER; printf 'a LOGOUT\r\n' | HOME="$d/alice" as_user "$BIN/imapd" --preauth) \
+	>"$d/nouser.raw" 2>"$d/nouser.err"
+tr -d '\r' <"$d/nouser.raw" >"$d/nouser.out"
+check "--preauth without USER greets as the uid's user" has nouser "] Logged in as $me"
+check "--preauth without USER logs the uid's user" grep -q "login user=$me " "$d/nouser.err"
+
 # The session refuses to run as root.
 if [ "$(id -u)" = 0 ]; then
 	printf 'a LOGOUT\r\n' | HOME=$d/alice "$BIN/imapd" --preauth >"$d/root.out" 2>"$d/root.err"

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -468,11 +470,80 @@ static void test_new_ids(void)
 	test_end();
 }
 
+/* Several sessions opening new folders of one Maildir at once (offlineimap with
+ * maxconnections > 1 does this on its first run): every one gets a value, and no two
+ * the same. A process that loses a round must wait for the winner to finish writing
+ * the counter, not give up after a few quick retries. */
+#define CONCURRENT_FOLDERS 8
+static void test_new_ids_concurrent(void)
+{
+	char *dir = mktmpdir();
+	char sub[600], cmd[700];
+	int go[2], res[2];
+	uint32_t seen[CONCURRENT_FOLDERS];
+	int got = 0, ok = 1;
+
+	test_begin("uidvalidity for folders made at once");
+	test_assert(dir != NULL && pipe(go) == 0 && pipe(res) == 0);
+	if (dir == NULL) {
+		test_end();
+		return;
+	}
+	for (int i = 0; i < CONCURRENT_FOLDERS; i++) {
+		pid_t pid;
+
+		snprintf(sub, sizeof sub, "%s/.F%d", dir, i);
+		test_assert(mkdir(sub, 0700) == 0);
+		put_file(sub, "maildirfolder", "");
+		pid = fork();
+		if (pid == 0) {
+			char c;
+			uint32_t v = 0;
+
+			close(go[1]);
+			/* all start together: when the parent closes its end */
+			(void)read(go[0], &c, 1);
+			if (maildir_uidvalidity_next(sub, &v) < 0)
+				v = 0;
+			(void)write(res[1], &v, sizeof v);
+			_exit(0);
+		}
+		test_assert(pid > 0);
+	}
+	close(go[0]);
+	close(go[1]);
+	close(res[1]);
+	while (got < CONCURRENT_FOLDERS && read(res[0], &seen[got], sizeof seen[got]) ==
+	       (ssize_t)sizeof seen[got])
+		got++;
+	close(res[0]);
+	while (wait(NULL) > 0)
+		;
+	test_assert(got == CONCURRENT_FOLDERS);
+	for (int i = 0; i < got; i++) {
+		if (seen[i] == 0) {
+			fprintf(stderr, "folder process %d got no value\n", i);
+			ok = 0;
+		}
+		for (int k = 0; k < i; k++) {
+			if (seen[k] == seen[i]) {
+				fprintf(stderr, "two folders got %08x\n", (unsigned)seen[i]);
+				ok = 0;
+			}
+		}
+	}
+	test_assert(ok);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	test_assert(system(cmd) == 0);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_dovecot_sample, test_courier_sample, test_roundtrip, test_errors,
-		test_leniency, test_edit, test_files, test_large, test_new_ids, NULL
+		test_leniency, test_edit, test_files, test_large, test_new_ids,
+		test_new_ids_concurrent, NULL
 	};
 	return test_run(tests);
 }
