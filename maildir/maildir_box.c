@@ -204,7 +204,8 @@ static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 		return 0;
 	wl = strlen(want);
 	while (p != NULL && *p != '\0') {
-		if (strncmp(p, want, wl) == 0 && (p[wl] == ' ' || p[wl] == '\0'))
+		if (strncmp(p, want, wl) == 0 &&
+		    (p[wl] == ' ' || p[wl] == '\0' || p[wl] == ','))
 			return 1;
 		p = strchr(p, ' ');
 		if (p != NULL)
@@ -239,6 +240,24 @@ static char *cache_header(const char *old, const char *z)
 fail:
 	buf_free(&b);
 	return NULL;
+}
+
+/* Append ",<messages>,<unseen>,<in new/>" to the Z field z: the counts of the
+ * records written with it, which hold exactly as long as the mtimes do (rule 3), so
+ * a STATUS can answer from the header alone (maildir_box_peek_status). */
+static int cache_counts(char *z, size_t sz, const struct maildir_uidrec *recs, size_t n,
+			size_t in_new)
+{
+	size_t unseen = 0, len = strlen(z);
+	int w;
+
+	for (size_t i = 0; i < n; i++) {
+		struct maildir_name mn;
+		if (maildir_name_parse(recs[i].name, &mn) < 0 || !(mn.flags & MAILDIR_FLAG('S')))
+			unseen++;
+	}
+	w = snprintf(z + len, sz - len, ",%zu,%zu,%zu", n, unseen, in_new);
+	return w < 0 || (size_t)w >= sz - len ? -1 : 0;
 }
 
 /* Read new/ and cur/ (counted, for tests and benchmarks). */
@@ -576,15 +595,18 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 		struct maildir_uidlist w = *u;
 		struct maildir_uidrec *recs = malloc((u->n + 1) * sizeof *recs);
 		char *hdr;
-		size_t k = 0;
+		size_t k = 0, in_new = 0;
 
 		if (recs == NULL)
 			goto out;
 		for (size_t i = 0; i < u->n; i++)
 			recs[i].name = NULL;
-		for (size_t i = 0; i < l->n; i++)
-			if (mt->rec_of[i] >= 0)
+		for (size_t i = 0; i < l->n; i++) {
+			if (mt->rec_of[i] >= 0) {
 				recs[mt->rec_of[i]].name = l->v[i].name;
+				in_new += l->v[i].in_new != 0;
+			}
+		}
 		for (size_t i = 0; i < u->n; i++) {
 			const char *nm = recs[i].name;
 			if (nm == NULL && u->v[i].uid >= seen_next && i < first_new)
@@ -597,7 +619,7 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 			k++;
 		}
 		hdr = cache_header(u->hdr_extra, !dirty && cache_format(mn, mc, z, sizeof z) == 0
-				   ? z : NULL);
+				   && cache_counts(z, sizeof z, recs, k, in_new) == 0 ? z : NULL);
 		if (hdr == NULL) {
 			free(recs);
 			goto out;
@@ -844,6 +866,71 @@ out:
 	maildir_list_free(&l);
 	maildir_uidlist_free(&u);
 	return ret;
+}
+
+/* Only the header line is read: a folder of 100,000 messages has a uidlist of some
+ * megabytes, and STATUS wants three numbers. */
+#define BOX_PEEK_MAX 8192
+
+int maildir_box_peek_status(const char *dir, struct maildir_box_status *st)
+{
+	char path[PATH_MAX], text[BOX_PEEK_MAX], want[96];
+	struct maildir_uidlist u;
+	struct timespec mn, mc;
+	const char *p, *nl;
+	unsigned long long v[3];
+	ssize_t got;
+	size_t wl;
+	int fd, n, found = 0;
+
+	n = snprintf(path, sizeof path, "%s/%s", dir, MAILDIR_UIDLIST_FILE);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* The mtimes first: a header that carries them afterwards proves that nothing
+	 * moved between its sync and this stat (rule 3). */
+	if (stat_mtime(dir, "new", &mn) < 0 || stat_mtime(dir, "cur", &mc) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	do
+		got = read(fd, text, sizeof text);
+	while (got < 0 && errno == EINTR);
+	n = errno;
+	close(fd);
+	if (got < 0) {
+		errno = n;
+		return -1;
+	}
+	nl = memchr(text, '\n', (size_t)got);
+	if (nl == NULL)
+		return 0;	/* a header that long has no counts of ours */
+	if (maildir_uidlist_parse(text, (size_t)(nl - text) + 1, 0, &u, NULL) < 0)
+		return errno == EINVAL ? 0 : -1;
+	if (u.version == 3 && cache_format(mn, mc, want, sizeof want) == 0) {
+		wl = strlen(want);
+		for (p = u.hdr_extra; p != NULL && *p != '\0'; p = strchr(p, ' ')) {
+			if (*p == ' ')
+				p++;
+			if (strncmp(p, want, wl) == 0 && p[wl] == ',' &&
+			    sscanf(p + wl, ",%llu,%llu,%llu", &v[0], &v[1], &v[2]) == 3 &&
+			    v[0] <= UINT32_MAX && v[1] <= v[0] && v[2] <= v[0]) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (found) {
+		st->messages = (uint32_t)v[0];
+		st->unseen = (uint32_t)v[1];
+		st->in_new = (uint32_t)v[2];
+		st->uidvalidity = u.uidvalidity;
+		st->uidnext = u.nextuid;
+	}
+	maildir_uidlist_free(&u);
+	return found;
 }
 
 int maildir_box_open(struct maildir_box **b_r, const char *dir)

@@ -36,6 +36,15 @@ struct maildir_msg {
 
 struct maildir_box;
 
+/* What STATUS asks (RFC 3501 6.3.10), read from the uidlist header alone. */
+struct maildir_box_status {
+	uint32_t messages, unseen, in_new, uidvalidity, uidnext;
+};
+/* 1 with *st filled when the uidlist's header proves the folder unchanged since the
+ * full sync that counted it (no view needed: no directory read, no record parsed);
+ * 0 when it cannot (open a view instead); -1 with errno (ENOENT: no folder). */
+int maildir_box_peek_status(const char *dir, struct maildir_box_status *st);
+
 /* What a sync changed, for IMAP's untagged EXPUNGE/EXISTS/FETCH (RFC 3501 7.4.1).
  * New messages always form a suffix of the view: UIDs only grow. */
 struct maildir_changes {
