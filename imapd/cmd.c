@@ -220,6 +220,8 @@ static int dispatch(struct imap *s)
 			return imap_bad(s, "Already logged in");
 		return imap_bad(s, "No mailbox selected");
 	}
+	if (s->view_pending && t->fn != imap_cmd_logout && imap_mailbox_load(s) < 0)
+		return -1;
 	return t->fn(s, c);
 }
 
