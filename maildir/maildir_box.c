@@ -345,7 +345,7 @@ static void msgs_free(struct maildir_msg *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
-		free(v[i].keys);
+		maildir_keys_free(v[i].keys);
 	}
 	free(v);
 }
@@ -392,11 +392,12 @@ static void msg_fill_own(struct maildir_msg *m, uint32_t uid, char *name, int in
 static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int in_new,
 		    const char *keys)
 {
-	char *n = strdup(name), *k = strdup(keys != NULL ? keys : "");
+	char *n = strdup(name);
+	char *k = maildir_keys_dup(keys != NULL ? keys : "", keys != NULL ? strlen(keys) : 0);
 
 	if (n == NULL || k == NULL) {
 		free(n);
-		free(k);
+		maildir_keys_free(k);
 		memset(m, 0, sizeof *m);
 		return -1;
 	}
@@ -755,7 +756,7 @@ static int view_diff(const struct maildir_box *b, struct maildir_msg *v, size_t 
 				m->internaldate = b->v[o].internaldate;
 		} else if (b->synced && m->uid <= b->uid_horizon) {
 			free(m->name);
-			free(m->keys);
+			maildir_keys_free(m->keys);
 			continue;
 		}
 		v[k++] = *m;
