@@ -115,8 +115,8 @@ int imap_mailbox_path(struct imap *s, const char *name, char *out, size_t outsz)
 int imap_mailbox_sync(struct imap *s, int allow_expunge);
 /* Leave the selected state, closing the view. */
 void imap_mailbox_close(struct imap *s);
-/* Read the view a SELECT answered from the header (view_pending). 0, or -1 after a
- * BYE (the folder did not hold what its header said: the session ends). */
+/* Read the view a SELECT answered from the header (view_pending). 0, or -1 (the
+ * folder did not hold what its header said: the session ends). */
 int imap_mailbox_load(struct imap *s);
 /* Untagged "* n FETCH (FLAGS (...))" for message index i (with UID when uid). */
 void imap_put_flags_fetch(struct imap *s, size_t i, int uid);

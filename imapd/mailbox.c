@@ -232,8 +232,7 @@ int imap_mailbox_load(struct imap *s)
 	if (maildir_box_load(s->box) < 0 || maildir_box_count(s->box) != told) {
 		log_warn("cannot read the view of %s: %s user=%.64s", maildir_box_dir(s->box),
 			 strerror(errno), s->user);
-		imap_untagged(s, "BYE [UNAVAILABLE] Cannot read the mailbox");
-		return -1;
+		return -1;	/* the numbers SELECT gave cannot be kept: end the session */
 	}
 	/* Nothing was in new/ (maildir_box_open_lazy), so nothing is \Recent. */
 	for (size_t i = 0; i < told; i++)
