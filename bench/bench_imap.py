@@ -6,6 +6,8 @@ private config (tests/interop/dovecot_imap.py). The client sends one command, re
 tagged reply (into one buffer, counting bytes) and takes the time of that command alone:
 
   greeting      process start to the greeting        vs  fork+exec of /bin/true (the floor)
+  round trip    NOOP before any SELECT (the floor of the sub-millisecond commands below,
+                which are also shown with it subtracted)
   SELECT        SELECT INBOX, folder unchanged (best of 5 in a row)
                                                       vs  Dovecot, warm index  (<= 0.3x)
   FETCH         SELECT, then FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE), summed
@@ -224,11 +226,15 @@ FETCH_META = "FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)"
 def measure(start, label):
     """Every timed number for one server: a dict."""
     r = {}
-    greet, sel, fetch, status, env_t, search = [], [], [], [], [], []
+    greet, sel, fetch, status, env_t, search, noop = [], [], [], [], [], [], []
     rss = []
     for _ in range(REPEAT):
         s = start()
         greet.append(s.greeting)
+        for _ in range(SELECTS):
+            t, line, _ = s.cmd("NOOP")
+            ok(line, label + " NOOP")
+            noop.append(t)
         # A SELECT of well under a millisecond: the best of several in a row (each
         # a full SELECT of the folder; the last one's view is then fetched).
         for _ in range(SELECTS):
@@ -260,7 +266,7 @@ def measure(start, label):
         s.close()
     r.update(greeting=min(greet), select=min(sel),
              fetch=min(sel[(i + 1) * SELECTS - 1] + fetch[i] for i in range(REPEAT)),
-             status=min(status), rss=min(rss),
+             status=min(status), rss=min(rss), noop=min(noop),
              envelope=min(env_t))
     if search:
         r["search"] = min(search)
@@ -327,6 +333,8 @@ def main():
             return
         d = measure(theirs, "dovecot")
         print("imap greeting: dovecot %.4fs" % d["greeting"])
+        print("imap round trip (NOOP, no mailbox): imapd %.3f ms dovecot %.3f ms"
+              % (a["noop"] * 1e3, d["noop"] * 1e3))
         for key, what, target in (
                 ("select", "SELECT INBOX (unchanged, %d msgs)" % N, 0.3),
                 ("fetch", "SELECT + %s" % FETCH_META, 1.0),
@@ -335,6 +343,11 @@ def main():
             print("imap %s: imapd %.3f ms dovecot(warm) %.3f ms ratio %.2f (target <= %.1f: %s)"
                   % (what, a[key] * 1e3, d[key] * 1e3, x, target, verdict(x, target)),
                   flush=True)
+            if key != "fetch" and d[key] > d["noop"]:
+                # Sub-millisecond commands: what each server does beyond a round trip.
+                print("    beyond the round trip: imapd %.3f ms dovecot %.3f ms ratio %.2f"
+                      % ((a[key] - a["noop"]) * 1e3, (d[key] - d["noop"]) * 1e3,
+                         max(a[key] - a["noop"], 0) / (d[key] - d["noop"])))
         x = a["rss"] / d["rss"]
         print("imap peak RSS (SELECT + FETCH session): imapd %d KB dovecot %d KB ratio %.2f "
               "(target <= 0.5: %s)" % (a["rss"], d["rss"], x, verdict(x, 0.5)), flush=True)
