@@ -1,9 +1,10 @@
 /*
- * The LF -> CRLF stream (crlf.h). The loop visits line ends only: memchr finds the next
- * LF, the byte before it says whether a CR is already there (the previous chunk's last
- * byte when the LF starts the chunk), and a pending span [span, q) of input is written
- * only when something must be inserted before the next byte: a CR before a bare LF, a
- * '.' before a line's leading '.'. Everything else is passed on unread and uncopied.
+ * The LF -> CRLF stream (crlf.h). The loops visit line ends only: memchr finds the next
+ * LF, and the byte before it says whether a CR is already there (the previous chunk's
+ * last byte when the LF starts the chunk). The whole-stream case (write_plain) copies
+ * each line and its CR LF into the writer's buffer; the windowed one keeps a pending
+ * span [span, q) of input and writes it only when something must be inserted: a CR
+ * before a bare LF, a '.' before a line's leading '.'.
  *
  * Trap: the window counts output octets, inserted ones included, so every piece goes
  * through emit(), which clips it; the input that follows a full window is not scanned.

@@ -5,10 +5,10 @@
  * file in chunks of any size: its state carries over the chunk boundary, so a CR that
  * ends one chunk and the LF that starts the next stay one CRLF.
  *
- * It finds line ends with memchr and writes whole spans to the writer: text that needs
- * nothing inserted (CRLF input) goes out as one write per chunk, LF input as one copy
- * per line into the writer's buffer. No byte is looked at twice unless CRLF_NUL_80 asks
- * for a NUL scan.
+ * It finds line ends with memchr and never handles a byte on its own: each line is one
+ * copy into the writer's buffer (with its CR LF), which goes out in OUT_BUF writes; a
+ * line longer than the buffer is written straight through. No byte is looked at twice
+ * unless CRLF_NUL_80 asks for a NUL scan.
  *
  * A window of output octets (skip the first `skip`, then send at most `want`) serves
  * IMAP partials, BODY[]<origin.count>, which count CRLF octets (RFC 3501 6.4.5).
