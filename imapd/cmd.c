@@ -232,6 +232,11 @@ static int dispatch(struct imap *s)
 			return imap_bad(s, "Already logged in");
 		return imap_bad(s, "No mailbox selected");
 	}
+	/* A SELECT answered from the header reads its view for the next command, unless
+	 * that one leaves the mailbox anyway. */
+	if (s->view_pending && t->fn != imap_cmd_logout && t->fn != imap_cmd_select &&
+	    t->fn != imap_cmd_examine && t->fn != imap_cmd_unselect && imap_mailbox_load(s) < 0)
+		return -1;
 	return t->fn(s, c);
 }
 

@@ -72,6 +72,7 @@ struct imap {
 	 * has not been told about (RFC 3501 7.4.1). */
 	struct imap_msg *m;
 	size_t n, cap;
+	int view_pending;	/* SELECT answered from the header: m still to be read */
 };
 
 /* Replies (cmd.c). imap_tagged: "TAG OK|NO|BAD text"; imap_untagged: "* text". */
@@ -124,6 +125,9 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge);
 void imap_mailbox_tell_keywords(struct imap *s);
 /* Leave the selected state, closing the view. */
 void imap_mailbox_close(struct imap *s);
+/* Read the view a SELECT answered from the header (view_pending). 0, or -1 (the
+ * folder did not hold what its header said: the session ends). */
+int imap_mailbox_load(struct imap *s);
 /* Untagged "* n FETCH (FLAGS (...))" for message index i (with UID when uid). */
 void imap_put_flags_fetch(struct imap *s, size_t i, int uid);
 /* "(\Seen ...)" of a message's flags and keywords, and whether it is \Recent. */

@@ -168,6 +168,7 @@ void imap_mailbox_close(struct imap *s)
 	free(s->m);
 	s->m = NULL;
 	s->n = s->cap = 0;
+	s->view_pending = 0;
 	if (s->state == IMAP_SELECTED)
 		imap_enter_state(s, IMAP_AUTH);
 }
@@ -175,6 +176,7 @@ void imap_mailbox_close(struct imap *s)
 static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 {
 	char name[IMAP_MAILBOX_MAX + 1], path[PATH_MAX];
+	struct maildir_box_status st;
 	size_t recent = 0, unseen = 0;
 
 	if (c->n_args != 1 || imap_arg_astring(c->args) == NULL)
@@ -189,6 +191,16 @@ static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 	imap_mailbox_close(s);
 	if (imap_mailbox_path(s, name, path, sizeof path) < 0)
 		return imap_no(s, "[NONEXISTENT] Mailbox doesn't exist");
+	/* An unchanged folder is answered from its uidlist header; the view is read when
+	 * the next command needs it (imap_mailbox_load). */
+	if (maildir_box_open_lazy(&s->box, path, &st) == 1) {
+		s->readonly = readonly;
+		snprintf(s->box_name, sizeof s->box_name, "%s", name);
+		s->n = st.messages;
+		s->view_pending = 1;
+		unseen = st.first_unseen;
+		goto selected;
+	}
 	if (maildir_box_open(&s->box, path) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return imap_no(s, "[NONEXISTENT] Mailbox doesn't exist");
@@ -210,6 +222,7 @@ static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 		if (unseen == 0 && !(m->flags & MAILDIR_F_SEEN))
 			unseen = i + 1;
 	}
+selected:
 	imap_enter_state(s, IMAP_SELECTED);
 	s->keywords_told = keyword_count(s);
 	out_puts(&s->out, "* FLAGS ");
@@ -230,6 +243,26 @@ static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", maildir_box_nextuid(s->box));
 	imap_tagged(s, "OK", "[%s] %s completed.", readonly ? "READ-ONLY" : "READ-WRITE",
 		    readonly ? "Examine" : "Select");
+	return 0;
+}
+
+int imap_mailbox_load(struct imap *s)
+{
+	size_t told = s->n;
+
+	if (!s->view_pending)
+		return 0;
+	s->view_pending = 0;
+	s->n = 0;
+	if (maildir_box_load(s->box) < 0 || maildir_box_count(s->box) != told) {
+		log_warn("cannot read the view of %s: %s user=%.64s", maildir_box_dir(s->box),
+			 strerror(errno), s->user);
+		return -1;	/* the numbers SELECT gave cannot be kept: end the session */
+	}
+	/* Nothing was in new/ (maildir_box_open_lazy), so nothing is \Recent. */
+	for (size_t i = 0; i < told; i++)
+		if (view_add(s, maildir_box_msg(s->box, i)->uid, 0) < 0)
+			return -1;
 	return 0;
 }
 

@@ -1,6 +1,8 @@
 /* BODY[section] resolution and the CRLF-converting writer; the rules are in section.h. */
 #include "section.h"
 
+#include "crlf.h"
+
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -153,56 +155,13 @@ size_t section_partial_len(size_t size, size_t start, size_t length)
 	return size - start < length ? size - start : length;
 }
 
-struct sink {
-	struct out *o;
-	size_t skip, want;
-};
-
-static int emit(struct sink *k, const char *p, size_t n)
-{
-	if (k->skip >= n) {
-		k->skip -= n;
-		return 0;
-	}
-	p += k->skip;
-	n -= k->skip;
-	k->skip = 0;
-	if (n > k->want)
-		n = k->want;
-	k->want -= n;
-	/* IMAP literals cannot hold NUL (RFC 3501 4.3); Dovecot sends 0x80 instead. */
-	const char *z;
-	while ((z = memchr(p, '\0', n)) != NULL) {
-		size_t before = (size_t)(z - p);
-		if (out_write(k->o, p, before) < 0 || out_write(k->o, "\x80", 1) < 0)
-			return -1;
-		p += before + 1;
-		n -= before + 1;
-	}
-	return out_write(k->o, p, n);
-}
-
 int section_write_crlf(struct out *o, const char *p, size_t n, size_t start, size_t length)
 {
-	struct sink k = { o, start, length };
-	size_t i = 0;
+	struct crlf c;
 
-	while (i < n && k.want > 0) {
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t e = nl == NULL ? n : (size_t)(nl - p);
-		if (emit(&k, p + i, e - i) < 0)
-			return -1;
-		if (nl == NULL)
-			break;
-		if (e > i && p[e - 1] == '\r') {
-			if (emit(&k, "\n", 1) < 0)
-				return -1;
-		} else if (emit(&k, "\r\n", 2) < 0) {
-			return -1;
-		}
-		i = e + 1;
-	}
-	return o->error != 0 ? -1 : 0;
+	crlf_init(&c, CRLF_NUL_80);
+	crlf_window(&c, start, length);
+	return crlf_write(&c, o, p, n);
 }
 
 int section_write(struct out *o, const char *msg, const struct section_data *d,

@@ -40,6 +40,15 @@
  * 6. APPEND, COPY and MOVE commit their files and give them UIDs in one step under
  *    the lock, so the caller knows the UIDs (RFC 4315) and nobody else can give those
  *    files other ones.
+ * 7. Counts in the header. The full sync that records Z also records how many
+ *    messages its records hold, how many are unseen, in new/, and the position of the
+ *    first unseen one. They hold exactly as long as the mtimes do (rule 3), so STATUS
+ *    and SELECT can answer from the header line alone. A lazy open keeps that uidlist
+ *    open and reads the view from it only when it is first needed: the file is never
+ *    edited in place (records are appended, rewrites rename a new file over it), so
+ *    its first <messages> records, read later through the same descriptor, are still
+ *    the snapshot the header counted, and the next sync compares against the mtimes
+ *    seen then, as after any sync.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +94,12 @@ struct maildir_box {
 	int complete;		/* that sync's snapshot was clean (rule 3) */
 	struct timespec refreshed;	/* last name refresh (CLOCK_MONOTONIC), or 0 */
 	unsigned long readdirs;	/* directory scans so far (tests, benchmarks) */
+	/* Opened lazily (maildir_box_open_lazy): the view is still to be read from this
+	 * uidlist, the one that proved the folder unchanged, as its first pending_n
+	 * records (rule 7). */
+	int pending;
+	int pending_fd;
+	size_t pending_n;
 };
 
 /* --- a hash of base names to indexes, for matching files to uidlist records --------- */
@@ -250,7 +265,8 @@ static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 		return 0;
 	wl = strlen(want);
 	while (p != NULL && *p != '\0') {
-		if (strncmp(p, want, wl) == 0 && (p[wl] == ' ' || p[wl] == '\0'))
+		if (strncmp(p, want, wl) == 0 &&
+		    (p[wl] == ' ' || p[wl] == '\0' || p[wl] == ','))
 			return 1;
 		p = strchr(p, ' ');
 		if (p != NULL)
@@ -285,6 +301,27 @@ static char *cache_header(const char *old, const char *z)
 fail:
 	buf_free(&b);
 	return NULL;
+}
+
+/* Append ",<messages>,<unseen>,<in new/>,<first unseen>" to the Z field z: the counts
+ * of the records written with it (rule 7). */
+static int cache_counts(char *z, size_t sz, const struct maildir_uidrec *recs, size_t n,
+			size_t in_new)
+{
+	size_t unseen = 0, first_unseen = 0, len = strlen(z);
+	int w;
+
+	for (size_t i = 0; i < n; i++) {
+		struct maildir_name mn;
+		if (maildir_name_parse(recs[i].name, &mn) < 0 ||
+		    !(mn.flags & MAILDIR_FLAG('S'))) {
+			unseen++;
+			if (first_unseen == 0)
+				first_unseen = i + 1;
+		}
+	}
+	w = snprintf(z + len, sz - len, ",%zu,%zu,%zu,%zu", n, unseen, in_new, first_unseen);
+	return w < 0 || (size_t)w >= sz - len ? -1 : 0;
 }
 
 /* Read new/ and cur/ (counted, for tests and benchmarks). */
@@ -354,7 +391,7 @@ static void msgs_free(struct maildir_msg *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
-		free(v[i].keys);
+		maildir_keys_free(v[i].keys);
 	}
 	free(v);
 }
@@ -370,11 +407,9 @@ static uint64_t key_u64(const char *keys, char k)
 	return r;
 }
 
-/* in_new < 0: not known (no readdir was done). A name with info is then taken to be
- * in cur/ (flag changes move files there), one without in new/; a wrong guess is
- * corrected by maildir_msg_open()/set_flags(), which follow the base name. */
-static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int in_new,
-		    const char *keys)
+/* msg_fill taking name and keys (malloc()ed) as the message's own. */
+static void msg_fill_own(struct maildir_msg *m, uint32_t uid, char *name, int in_new,
+			 char *keys)
 {
 	struct maildir_name mn;
 	int parsed = maildir_name_parse(name, &mn) == 0;
@@ -382,10 +417,8 @@ static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int i
 	memset(m, 0, sizeof *m);
 	m->uid = uid;
 	m->in_new = in_new >= 0 ? in_new : parsed && mn.sep == 0;
-	m->name = strdup(name);
-	m->keys = strdup(keys != NULL ? keys : "");
-	if (m->name == NULL || m->keys == NULL)
-		return -1;
+	m->name = name;
+	m->keys = keys;
 	m->size = m->vsize = MAILDIR_SIZE_UNKNOWN;
 	if (parsed) {
 		m->flags = mn.flags;
@@ -397,6 +430,24 @@ static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int i
 		m->size = key_u64(keys, 'S');
 	if (m->vsize == MAILDIR_SIZE_UNKNOWN)
 		m->vsize = key_u64(keys, 'W');
+}
+
+/* in_new < 0: not known (no readdir was done). A name with info is then taken to be
+ * in cur/ (flag changes move files there), one without in new/; a wrong guess is
+ * corrected by maildir_msg_open()/set_flags(), which follow the base name. */
+static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int in_new,
+		    const char *keys)
+{
+	char *n = strdup(name);
+	char *k = maildir_keys_dup(keys != NULL ? keys : "", keys != NULL ? strlen(keys) : 0);
+
+	if (n == NULL || k == NULL) {
+		free(n);
+		maildir_keys_free(k);
+		memset(m, 0, sizeof *m);
+		return -1;
+	}
+	msg_fill_own(m, uid, n, in_new, k);
 	return 0;
 }
 
@@ -505,19 +556,20 @@ static int uidlist_load(const char *dir, struct maildir_uidlist *u, int *exists_
 	return 0;
 }
 
-/* The view from records alone (the unchanged-folder shortcut). */
+/* The view from records alone (the unchanged-folder shortcut). The records' names
+ * and keys move into the view (u keeps its UIDs, names NULL): a copy would double the
+ * memory of a large folder at its peak. */
 static int view_from_uidlist(struct maildir_msg **v_r, size_t *n_r,
-			     const struct maildir_uidlist *u)
+			     struct maildir_uidlist *u)
 {
 	struct maildir_msg *v = calloc(u->n + 1, sizeof *v);
 
 	if (v == NULL)
 		return -1;
 	for (size_t i = 0; i < u->n; i++) {
-		if (msg_fill(&v[i], u->v[i].uid, u->v[i].name, -1, u->v[i].keys) < 0) {
-			msgs_free(v, i + 1);
-			return -1;
-		}
+		msg_fill_own(&v[i], u->v[i].uid, u->v[i].name, -1, u->v[i].keys);
+		u->v[i].name = NULL;
+		u->v[i].keys = NULL;
 	}
 	*v_r = v;
 	*n_r = u->n;
@@ -622,15 +674,18 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 		struct maildir_uidlist w = *u;
 		struct maildir_uidrec *recs = malloc((u->n + 1) * sizeof *recs);
 		char *hdr;
-		size_t k = 0;
+		size_t k = 0, in_new = 0;
 
 		if (recs == NULL)
 			goto out;
 		for (size_t i = 0; i < u->n; i++)
 			recs[i].name = NULL;
-		for (size_t i = 0; i < l->n; i++)
-			if (mt->rec_of[i] >= 0)
+		for (size_t i = 0; i < l->n; i++) {
+			if (mt->rec_of[i] >= 0) {
 				recs[mt->rec_of[i]].name = l->v[i].name;
+				in_new += l->v[i].in_new != 0;
+			}
+		}
 		for (size_t i = 0; i < u->n; i++) {
 			const char *nm = recs[i].name;
 			if (nm == NULL && u->v[i].uid >= seen_next && i < first_new)
@@ -643,7 +698,7 @@ static int assign_and_write(struct maildir_box *b, struct maildir_uidlist *u, in
 			k++;
 		}
 		hdr = cache_header(u->hdr_extra, !dirty && cache_format(mn, mc, z, sizeof z) == 0
-				   ? z : NULL);
+				   && cache_counts(z, sizeof z, recs, k, in_new) == 0 ? z : NULL);
 		if (hdr == NULL) {
 			free(recs);
 			goto out;
@@ -747,7 +802,7 @@ static int view_diff(const struct maildir_box *b, struct maildir_msg *v, size_t 
 				m->internaldate = b->v[o].internaldate;
 		} else if (b->synced && m->uid <= b->uid_horizon) {
 			free(m->name);
-			free(m->keys);
+			maildir_keys_free(m->keys);
 			continue;
 		}
 		v[k++] = *m;
@@ -819,6 +874,8 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 	size_t n = 0;
 	int exists, dirty, complete, kw_changed, ret = -1;
 
+	if (b->pending && maildir_box_load(b) < 0)
+		return -1;
 	if (c != NULL) {
 		memset(c, 0, sizeof *c);
 		c->first_new = b->n;
@@ -920,6 +977,204 @@ out:
 	return ret;
 }
 
+/* Only the header line is read: a folder of 100,000 messages has a uidlist of some
+ * megabytes, and STATUS wants a few numbers. */
+#define BOX_PEEK_MAX 8192
+
+/* Rule 7: 1 when dir's uidlist header proves the folder unchanged and gives its
+ * counts, with the mtimes in *mn, *mc and, when fd_r is not NULL, the uidlist still
+ * open in *fd_r; 0 when it does not; -1 with errno. */
+static int peek(const char *dir, struct maildir_box_status *st, int *fd_r,
+		struct timespec *mn, struct timespec *mc)
+{
+	char path[PATH_MAX], text[BOX_PEEK_MAX], want[96];
+	struct maildir_uidlist u;
+	const char *p, *nl;
+	unsigned long long v[4];
+	ssize_t got;
+	size_t wl;
+	int fd, n, found = 0;
+
+	n = snprintf(path, sizeof path, "%s/%s", dir, MAILDIR_UIDLIST_FILE);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* The mtimes first: a header that carries them afterwards proves that nothing
+	 * moved between its sync and this stat (rule 3). */
+	if (stat_mtime(dir, "new", mn) < 0 || stat_mtime(dir, "cur", mc) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	do
+		got = pread(fd, text, sizeof text, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		goto fail;
+	nl = memchr(text, '\n', (size_t)got);
+	if (nl == NULL)
+		goto none;	/* a header that long has no counts of ours */
+	if (maildir_uidlist_parse(text, (size_t)(nl - text) + 1, 0, &u, NULL) < 0) {
+		if (errno == EINVAL)
+			goto none;
+		goto fail;
+	}
+	if (u.version == 3 && cache_format(*mn, *mc, want, sizeof want) == 0) {
+		wl = strlen(want);
+		for (p = u.hdr_extra; p != NULL && *p != '\0'; p = strchr(p, ' ')) {
+			if (*p == ' ')
+				p++;
+			if (strncmp(p, want, wl) == 0 && p[wl] == ',' &&
+			    sscanf(p + wl, ",%llu,%llu,%llu,%llu", &v[0], &v[1], &v[2],
+				   &v[3]) == 4 &&
+			    v[0] <= UINT32_MAX && v[1] <= v[0] && v[2] <= v[0] && v[3] <= v[0] &&
+			    (v[3] > 0) == (v[1] > 0)) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (found) {
+		st->messages = (uint32_t)v[0];
+		st->unseen = (uint32_t)v[1];
+		st->in_new = (uint32_t)v[2];
+		st->first_unseen = (uint32_t)v[3];
+		st->uidvalidity = u.uidvalidity;
+		st->uidnext = u.nextuid;
+	}
+	maildir_uidlist_free(&u);
+	if (!found)
+		goto none;
+	if (fd_r != NULL)
+		*fd_r = fd;
+	else
+		close(fd);
+	return 1;
+none:
+	close(fd);
+	return 0;
+fail:
+	n = errno;
+	close(fd);
+	errno = n;
+	return -1;
+}
+
+int maildir_box_peek_status(const char *dir, struct maildir_box_status *st)
+{
+	struct timespec mn, mc;
+
+	return peek(dir, st, NULL, &mn, &mc);
+}
+
+int maildir_box_open_lazy(struct maildir_box **b_r, const char *dir,
+			  struct maildir_box_status *st)
+{
+	size_t len = strlen(dir);
+	struct maildir_box *b;
+	struct timespec mn, mc;
+	int fd, r, e;
+
+	*b_r = NULL;
+	if (len >= sizeof b->dir) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	r = peek(dir, st, &fd, &mn, &mc);
+	if (r <= 0)
+		return r;
+	/* Messages in new/ are to be claimed (IMAP \Recent): that needs the view. */
+	if (st->in_new > 0) {
+		close(fd);
+		return 0;
+	}
+	b = calloc(1, sizeof *b);
+	if (b == NULL)
+		goto fail;
+	memcpy(b->dir, dir, len + 1);
+	if (maildir_keywords_read(dir, &b->kw) < 0)
+		goto fail;
+	b->uidvalidity = st->uidvalidity;
+	b->nextuid = st->uidnext;
+	b->new_mtime = mn;
+	b->cur_mtime = mc;
+	b->pending = 1;
+	b->pending_fd = fd;
+	b->pending_n = st->messages;
+	*b_r = b;
+	return 1;
+fail:
+	e = errno;
+	close(fd);
+	if (b != NULL)
+		maildir_keywords_free(&b->kw);
+	free(b);
+	errno = e;
+	return -1;
+}
+
+int maildir_box_pending(const struct maildir_box *b)
+{
+	return b->pending;
+}
+
+int maildir_box_load(struct maildir_box *b)
+{
+	struct maildir_uidlist u = { 0 };
+	struct maildir_msg *v = NULL;
+	struct buf text;
+	const char *p, *end;
+	size_t n = 0;
+	int ret = -1, e;
+
+	if (!b->pending)
+		return 0;
+	buf_init(&text, MAILDIR_UIDLIST_MAX);
+	if (io_read_fd(b->pending_fd, &text) < 0)
+		goto out;
+	/* The header line and exactly the records counted: later appends, even one
+	 * being written right now, are left for the next sync. */
+	p = buf_str(&text);
+	end = p + text.len;
+	for (size_t k = 0; k <= b->pending_n; k++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			errno = EINVAL;
+			goto out;
+		}
+		p = nl + 1;
+	}
+	if (maildir_uidlist_parse(buf_str(&text), (size_t)(p - buf_str(&text)), 0, &u,
+				  NULL) < 0)
+		goto out;
+	if (u.n != b->pending_n || u.uidvalidity != b->uidvalidity) {
+		errno = EINVAL;
+		goto out;
+	}
+	buf_free(&text);
+	if (view_from_uidlist(&v, &n, &u) < 0)
+		goto out;
+	b->v = v;
+	b->n = n;
+	if (u.nextuid > b->nextuid)
+		b->nextuid = u.nextuid;
+	if (n > 0 && v[n - 1].uid > b->uid_horizon)
+		b->uid_horizon = v[n - 1].uid;
+	b->complete = 1;
+	b->synced = 1;
+	close(b->pending_fd);
+	b->pending = 0;
+	b->pending_fd = -1;
+	ret = 0;
+out:
+	e = errno;
+	buf_free(&text);
+	maildir_uidlist_free(&u);
+	errno = e;
+	return ret;
+}
+
 int maildir_box_open(struct maildir_box **b_r, const char *dir)
 {
 	size_t len = strlen(dir);
@@ -948,6 +1203,8 @@ void maildir_box_close(struct maildir_box *b)
 {
 	if (b == NULL)
 		return;
+	if (b->pending)
+		close(b->pending_fd);
 	msgs_free(b->v, b->n);
 	maildir_keywords_free(&b->kw);
 	free(b);

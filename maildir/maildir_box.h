@@ -36,6 +36,30 @@ struct maildir_msg {
 
 struct maildir_box;
 
+/* What STATUS and SELECT tell (RFC 3501 6.3.10, 6.3.1), read from the uidlist header
+ * alone. first_unseen: position (1-based, UID order) of the first message without
+ * \Seen, 0 when there is none. */
+struct maildir_box_status {
+	uint32_t messages, unseen, in_new, first_unseen, uidvalidity, uidnext;
+};
+/* 1 with *st filled when the uidlist's header proves the folder unchanged since the
+ * full sync that counted it (no view needed: no directory read, no record parsed);
+ * 0 when it cannot (open a view instead); -1 with errno (ENOENT: no folder). */
+int maildir_box_peek_status(const char *dir, struct maildir_box_status *st);
+/* Open a view whose messages are read only when first needed (maildir_box_load, or
+ * any sync), as they were now: 1 with *b_r and *st set when the header proves the
+ * folder unchanged and nothing is in new/; 0 when it cannot (use maildir_box_open);
+ * -1 with errno. Until the load, the view counts 0 messages; nextuid, uidvalidity and
+ * keywords are set. */
+int maildir_box_open_lazy(struct maildir_box **b_r, const char *dir,
+			  struct maildir_box_status *st);
+/* Read the view a lazy open promised (the st->messages it counted). 0 (also when
+ * there is nothing to load), or -1 with errno (EINVAL: the uidlist did not hold what
+ * its header said; the view is then still empty). */
+int maildir_box_load(struct maildir_box *b);
+/* 1 while a lazy open's view is still to be loaded. */
+int maildir_box_pending(const struct maildir_box *b);
+
 /* What a sync changed, for IMAP's untagged EXPUNGE/EXISTS/FETCH (RFC 3501 7.4.1).
  * New messages always form a suffix of the view: UIDs only grow. */
 struct maildir_changes {

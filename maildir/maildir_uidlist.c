@@ -81,6 +81,21 @@ static int guid_ok(const char *p, size_t n)
 	return 1;
 }
 
+/* Most records have no keys: they all share this "", so that a folder of 100,000
+ * messages does not hold 100,000 allocations of one byte. */
+static char no_keys[1];
+
+char *maildir_keys_dup(const char *keys, size_t len)
+{
+	return len == 0 ? no_keys : mem_dup(keys, len);
+}
+
+void maildir_keys_free(char *keys)
+{
+	if (keys != no_keys)
+		free(keys);
+}
+
 /* Append a record with copies of keys and name, validated; nextuid follows it. */
 static int rec_add(struct maildir_uidlist *u, uint32_t uid, const char *keys, size_t klen,
 		   const char *name, size_t nlen)
@@ -108,10 +123,10 @@ static int rec_add(struct maildir_uidlist *u, uint32_t uid, const char *keys, si
 	}
 	r = &u->v[u->n];
 	r->uid = uid;
-	r->keys = mem_dup(keys, klen);
+	r->keys = maildir_keys_dup(keys, klen);
 	r->name = mem_dup(name, nlen);
 	if (r->keys == NULL || r->name == NULL) {
-		free(r->keys);
+		maildir_keys_free(r->keys);
 		free(r->name);
 		return -1;
 	}
@@ -153,7 +168,7 @@ void maildir_uidlist_remove(struct maildir_uidlist *u, size_t i)
 {
 	if (i >= u->n)
 		return;
-	free(u->v[i].keys);
+	maildir_keys_free(u->v[i].keys);
 	free(u->v[i].name);
 	memmove(&u->v[i], &u->v[i + 1], (u->n - i - 1) * sizeof *u->v);
 	u->n--;
@@ -162,7 +177,7 @@ void maildir_uidlist_remove(struct maildir_uidlist *u, size_t i)
 void maildir_uidlist_free(struct maildir_uidlist *u)
 {
 	for (size_t i = 0; i < u->n; i++) {
-		free(u->v[i].keys);
+		maildir_keys_free(u->v[i].keys);
 		free(u->v[i].name);
 	}
 	free(u->v);
@@ -402,6 +417,31 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
+/* Room for one record per line of p[0..n) (an upper bound: blank lines count). */
+static int reserve_lines(struct maildir_uidlist *r, const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+	size_t lines = 1;
+	struct maildir_uidrec *v;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		lines++;
+		p = nl + 1;
+	}
+	if (lines <= r->cap)
+		return 0;
+	if (lines > SIZE_MAX / sizeof *v) {
+		errno = ENOMEM;
+		return -1;
+	}
+	v = realloc(r->v, lines * sizeof *v);
+	if (v == NULL)
+		return -1;
+	r->v = v;
+	r->cap = lines;
+	return 0;
+}
+
 int maildir_uidlist_parse(const char *text, size_t len, int courier,
 			  struct maildir_uidlist *r, size_t *line_r)
 {
@@ -419,6 +459,11 @@ int maildir_uidlist_parse(const char *text, size_t len, int courier,
 	if (parse_header(r, s, n, courier) < 0)
 		goto fail;
 	if (r->hdr_extra == NULL && (r->hdr_extra = mem_dup("", 0)) == NULL)
+		goto fail;
+	/* One record array of the right size: doubling from a small one would copy a
+	 * large folder's records a dozen times and leave a third of the last array
+	 * unused. A line count is a memchr pass. */
+	if (reserve_lines(r, c.p, (size_t)(c.end - c.p)) < 0)
 		goto fail;
 	/* Blank lines are skipped: an append after a crash may leave one behind. */
 	while (next_line(&c, &s, &n)) {

@@ -87,6 +87,11 @@ long maildir_uidlist_find(const struct maildir_uidlist *u, uint32_t uid);
 /* Value of key letter k in keys ("W2481 P..." style), copied into out; 1 found, 0 not,
  * -1 with errno ERANGE when the value does not fit in outsz (out is then ""). */
 int maildir_uidrec_key(const char *keys, char k, char *out, size_t outsz);
+/* Record keys as the list and the mailbox view own them: a copy of keys[0..len)
+ * (all empty ones share one static "": never free() one, call maildir_keys_free).
+ * NULL with errno ENOMEM. */
+char *maildir_keys_dup(const char *keys, size_t len);
+void maildir_keys_free(char *keys);
 /* Free everything the list owns; u is then zeroed. */
 void maildir_uidlist_free(struct maildir_uidlist *u);
 

@@ -113,7 +113,6 @@ out:
 	maildir_box_close(s.box);
 	free(s.m);
 	free(s.chunk);
-	free(s.wire);
 	if (s.lock_fd > 0)
 		close(s.lock_fd);
 	return rc;

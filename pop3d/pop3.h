@@ -65,8 +65,7 @@ struct pop3 {
 	struct pop3_msg *m;
 	size_t sizes_learnt;	/* sizes found by reading files, not yet in pop3d-sizes */
 	int lock_fd;
-	char *chunk;		/* RETR/TOP buffers, allocated on first use */
-	char *wire;
+	char *chunk;		/* RETR/TOP read buffer, allocated on first use */
 };
 
 /* pop3d-sizes (sizes.c): fill in the sizes known from earlier sessions; write the file

@@ -11,6 +11,7 @@
  */
 #include "pop3.h"
 
+#include "crlf.h"
 #include "log.h"
 #include "maildir_msg.h"
 #include "maildir_name.h"
@@ -88,65 +89,61 @@ int pop3_msg_size(struct pop3 *s, size_t i, uint64_t *size_r)
 	return rc;
 }
 
-/* Streaming state: bare LF becomes CRLF, a line starting with '.' gets another
- * (RFC 1939 section 3), and for TOP the output stops after the wanted body lines. */
-struct stream {
-	int at_bol;		/* next byte starts a line */
-	int prev_cr;
+/* TOP (RFC 1939 7): the header, the empty line, then at most `lines` body lines. The
+ * header ends at the first line holding nothing but CRs. */
+struct top {
 	int in_header;
 	int line_empty;		/* nothing but CRs on the current line so far */
-	int top;
 	uint64_t lines_left;
-	int stop;
 };
 
-/* Convert in[0..n) into out (room for 2n bytes); returns the output length. */
-static size_t stream_chunk(struct stream *st, const char *in, size_t n, char *out)
+/* How many of p[0..n) TOP sends: n, or fewer when the last wanted line ends here;
+ * *stop_r is then set. One memchr per line, as TOP is for headers and short bodies. */
+static size_t top_cut(struct top *t, const char *p, size_t n, int *stop_r)
 {
-	size_t o = 0;
+	size_t i = 0;
 
-	for (size_t k = 0; k < n && !st->stop; k++) {
-		char ch = in[k];
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t e = nl == NULL ? n : (size_t)(nl - p);
 
-		if (st->at_bol && ch == '.')
-			out[o++] = '.';
-		if (ch == '\n' && !st->prev_cr)
-			out[o++] = '\r';
-		out[o++] = ch;
-		st->prev_cr = ch == '\r';
-		st->at_bol = ch == '\n';
-		if (ch != '\n') {
-			if (ch != '\r')
-				st->line_empty = 0;
-			continue;
+		for (size_t k = i; k < e && t->line_empty; k++)
+			if (p[k] != '\r')
+				t->line_empty = 0;
+		if (nl == NULL)
+			break;
+		if (t->in_header) {
+			if (t->line_empty)
+				t->in_header = 0;
+		} else if (t->lines_left > 0) {
+			t->lines_left--;
 		}
-		if (st->top) {
-			if (st->in_header) {
-				if (st->line_empty)
-					st->in_header = 0;
-			} else if (st->lines_left > 0) {
-				st->lines_left--;
-			}
-			if (!st->in_header && st->lines_left == 0)
-				st->stop = 1;
+		t->line_empty = 1;
+		i = e + 1;
+		if (!t->in_header && t->lines_left == 0) {
+			*stop_r = 1;
+			return i;
 		}
-		st->line_empty = 1;
 	}
-	return o;
+	return n;
 }
 
+/* The message from fd as RETR or TOP sends it: CRLF, dot-stuffed (crlf.h), ended by
+ * the "." line. */
 static int send_body(struct pop3 *s, int fd, int top, uint64_t lines)
 {
-	struct stream st = { 1, 0, 1, 1, top, lines, 0 };
+	struct top t = { 1, 1, lines };
+	struct crlf c;
+	int stop = 0;
 	ssize_t n;
 
 	if (s->chunk == NULL) {
 		s->chunk = malloc(POP3_RETR_CHUNK);
-		s->wire = malloc(2 * POP3_RETR_CHUNK);
-		if (s->chunk == NULL || s->wire == NULL)
+		if (s->chunk == NULL)
 			return -1;
 	}
-	while (!st.stop) {
+	crlf_init(&c, CRLF_DOTSTUFF);
+	while (!stop) {
 		n = read(fd, s->chunk, POP3_RETR_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -154,11 +151,11 @@ static int send_body(struct pop3 *s, int fd, int top, uint64_t lines)
 			return -1;
 		if (n == 0)
 			break;
-		if (out_write(&s->out, s->wire, stream_chunk(&st, s->chunk, (size_t)n, s->wire)) < 0)
+		if (crlf_write(&c, &s->out, s->chunk,
+			       top ? top_cut(&t, s->chunk, (size_t)n, &stop) : (size_t)n) < 0)
 			return -1;
 	}
-	if (!st.at_bol)
-		out_write(&s->out, "\r\n", 2);
+	crlf_end(&c, &s->out);
 	return out_write(&s->out, ".\r\n", 3);
 }
 

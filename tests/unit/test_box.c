@@ -537,6 +537,138 @@ static void test_claim_once(void)
 	test_end();
 }
 
+/* age_dirs, but never to the same mtime twice: setting an mtime back to a value a
+ * sync recorded would hide the change from any mtime-based check (a real change stamps
+ * the current time). */
+static void age_dirs_apart(void)
+{
+	static time_t base;
+	struct timespec ts[2] = { { 0, 0 }, { 0, 0 } };
+	char path[PATH_MAX * 2];
+
+	if (base == 0)
+		base = time(NULL) - 100;
+	ts[0].tv_sec = ts[1].tv_sec = --base;
+	snprintf(path, sizeof path, "%s/new", root);
+	utimensat(AT_FDCWD, path, ts, 0);
+	snprintf(path, sizeof path, "%s/cur", root);
+	utimensat(AT_FDCWD, path, ts, 0);
+}
+
+/* STATUS from the uidlist header: only while the mtimes recorded with the counts hold. */
+static void test_peek_status(void)
+{
+	struct maildir_box *b;
+	struct maildir_box_status st;
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+
+	test_begin("peek_status answers from the header while the folder is unchanged");
+	fresh_maildir();
+	test_assert(maildir_box_peek_status(root, &st) == 0);	/* no uidlist yet */
+	put("new", "1000.M1P1Q1.h,S=1", "a");
+	put("cur", "1000.M2P1Q1.h,S=1:2,S", "b");
+	put("cur", "1000.M3P1Q1.h,S=1:2,F", "c");
+	put("cur", "1000.M4P1Q1.h,S=1:2,FS", "d");
+	age_dirs_apart();
+	test_assert(maildir_box_open(&b, root) == 0);	/* a full sync counts */
+	maildir_box_close(b);
+	memset(&st, 0, sizeof st);
+	test_assert(maildir_box_peek_status(root, &st) == 1);
+	test_assert(st.messages == 4 && st.unseen == 2 && st.in_new == 1);
+	test_assert(st.uidnext == 5 && st.uidvalidity != 0);
+	/* Another process marks a message seen: the counts no longer prove anything. */
+	snprintf(from, sizeof from, "%s/cur/1000.M3P1Q1.h,S=1:2,F", root);
+	snprintf(to, sizeof to, "%s/cur/1000.M3P1Q1.h,S=1:2,FS", root);
+	test_assert(rename(from, to) == 0);
+	test_assert(maildir_box_peek_status(root, &st) == 0);
+	/* A delivery within the same tick as the recording would hide: a fresh mtime is
+	 * never recorded, so the header gives no counts until the folder has settled. */
+	test_assert(maildir_box_open(&b, root) == 0);
+	maildir_box_close(b);
+	test_assert(maildir_box_peek_status(root, &st) == 0);
+	age_dirs_apart();
+	test_assert(maildir_box_open(&b, root) == 0);
+	maildir_box_close(b);
+	test_assert(maildir_box_peek_status(root, &st) == 1);
+	test_assert(st.messages == 4 && st.unseen == 1 && st.in_new == 1 && st.uidnext == 5);
+	/* An expunge. */
+	snprintf(from, sizeof from, "%s/new/1000.M1P1Q1.h,S=1", root);
+	test_assert(unlink(from) == 0);
+	test_assert(maildir_box_peek_status(root, &st) == 0);
+	age_dirs_apart();
+	test_assert(maildir_box_open(&b, root) == 0);
+	maildir_box_close(b);
+	test_assert(maildir_box_peek_status(root, &st) == 1);
+	test_assert(st.messages == 3 && st.unseen == 0 && st.in_new == 0 && st.uidnext == 5);
+	test_end();
+}
+
+/* A lazy open reads, when loaded, the folder as it was when opened; a sync then
+ * reports what others changed meanwhile, even after they rewrote the uidlist. */
+static void test_lazy_open(void)
+{
+	struct maildir_box *b, *other;
+	struct maildir_box_status st;
+	struct maildir_changes c;
+	char from[PATH_MAX * 2], to[PATH_MAX * 2];
+
+	test_begin("a lazy open loads its snapshot; the next sync reports the changes");
+	fresh_maildir();
+	put("cur", "1000.M1P1Q1.h,S=1:2,S", "a");
+	put("cur", "1000.M2P1Q1.h,S=1:2,", "b");
+	put("cur", "1000.M3P1Q1.h,S=1:2,S", "c");
+	age_dirs_apart();
+	test_assert(maildir_box_open(&b, root) == 0);
+	maildir_box_close(b);
+	test_assert(maildir_box_open_lazy(&b, root, &st) == 1);
+	test_assert(st.messages == 3 && st.unseen == 1 && st.first_unseen == 2);
+	test_assert(maildir_box_pending(b) && maildir_box_count(b) == 0);
+	test_assert(maildir_box_nextuid(b) == 4 && maildir_box_uidvalidity(b) == st.uidvalidity);
+	/* Meanwhile: message 1 loses \Seen, message 3 is expunged, one is delivered,
+	 * and another session rewrites the uidlist. */
+	snprintf(from, sizeof from, "%s/cur/1000.M1P1Q1.h,S=1:2,S", root);
+	snprintf(to, sizeof to, "%s/cur/1000.M1P1Q1.h,S=1:2,", root);
+	test_assert(rename(from, to) == 0);
+	snprintf(from, sizeof from, "%s/cur/1000.M3P1Q1.h,S=1:2,S", root);
+	test_assert(unlink(from) == 0);
+	put("new", "1001.M4P1Q1.h,S=1", "d");
+	test_assert(maildir_box_open(&other, root) == 0);
+	test_assert(maildir_box_count(other) == 3);
+	maildir_box_close(other);
+	/* The snapshot: three messages with the flags of then. */
+	test_assert(maildir_box_load(b) == 0 && !maildir_box_pending(b));
+	test_assert(maildir_box_count(b) == 3);
+	if (maildir_box_count(b) == 3) {
+		test_assert(maildir_box_msg(b, 0)->uid == 1 &&
+			    maildir_box_msg(b, 0)->flags == MAILDIR_F_SEEN);
+		test_assert(maildir_box_msg(b, 2)->uid == 3);
+	}
+	test_assert(maildir_box_sync(b, &c) == 0);
+	test_assert(c.n_expunged == 1 && c.expunged[0] == 3);
+	test_assert(c.n_flagged == 1 && c.flagged[0] == 1);
+	test_assert(c.first_new == 2 && maildir_box_count(b) == 3 &&
+		    maildir_box_msg(b, 2)->uid == 4);
+	maildir_changes_free(&c);
+	maildir_box_close(b);
+	/* Something in new/ must be claimed: no lazy open. A changed folder: none. */
+	test_assert(maildir_box_open_lazy(&b, root, &st) == 0 && b == NULL);
+	/* A lazy view closed unloaded leaks nothing (ASan), and a sync loads it. */
+	snprintf(from, sizeof from, "%s/new/1001.M4P1Q1.h,S=1", root);
+	snprintf(to, sizeof to, "%s/cur/1001.M4P1Q1.h,S=1:2,", root);
+	test_assert(rename(from, to) == 0);
+	age_dirs_apart();
+	test_assert(maildir_box_open(&b, root) == 0);
+	maildir_box_close(b);
+	test_assert(maildir_box_open_lazy(&b, root, &st) == 1 && st.messages == 3);
+	maildir_box_close(b);
+	test_assert(maildir_box_open_lazy(&b, root, &st) == 1);
+	test_assert(maildir_box_sync(b, &c) == 0 && maildir_box_count(b) == 3);
+	test_assert(c.n_expunged == 0 && c.n_flagged == 0 && c.first_new == 3);
+	maildir_changes_free(&c);
+	maildir_box_close(b);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -544,7 +676,7 @@ int main(void)
 		test_expunge_and_new, test_flags_keywords, test_change_flags, test_courier,
 		test_corrupt_uidlist, test_dovecot_sizes, test_same_tick_delivery,
 		test_no_cache_after_lock_wait, test_uid_horizon, test_append, test_copy_move,
-		test_renamed_once, test_claim_once, NULL
+		test_renamed_once, test_claim_once, test_peek_status, test_lazy_open, NULL
 	};
 	int r = test_run(tests);
 	char cmd[PATH_MAX + 16];
