@@ -2,8 +2,12 @@
 #include "section.h"
 
 #include "crlf.h"
+#include "msgmap.h"
 
 #include <errno.h>
+
+/* Octets handed to the CRLF stream at a time. */
+#define SECTION_WRITE_STEP ((size_t)256 << 10)
 #include <string.h>
 #include <strings.h>
 
@@ -167,8 +171,25 @@ int section_write_crlf(struct out *o, const char *p, size_t n, size_t start, siz
 int section_write(struct out *o, const char *msg, const struct section_data *d,
 		  size_t start, size_t length)
 {
+	struct crlf c;
+	const char *p = msg + d->off;
+	size_t n = d->len;
+
 	if (d->generated)
 		return section_write_crlf(o, d->gen.s != NULL ? d->gen.s : "", d->gen.len,
 					  start, length);
-	return section_write_crlf(o, msg + d->off, d->len, start, length);
+	crlf_init(&c, CRLF_NUL_80);
+	crlf_window(&c, start, length);
+	/* One stream fed in steps: the state carries over (crlf.h), the pages sent can go
+	 * (msgmap.h), and a partial stops reading at its last octet. */
+	while (n > 0 && !crlf_full(&c)) {
+		size_t k = n < SECTION_WRITE_STEP ? n : SECTION_WRITE_STEP;
+
+		if (crlf_write(&c, o, p, k) < 0)
+			return -1;
+		msgmap_read(k);
+		p += k;
+		n -= k;
+	}
+	return 0;
 }
