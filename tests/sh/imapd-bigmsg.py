@@ -7,11 +7,14 @@ base64 attachment. For each case (one command) a fresh `imapd --preauth` runs ov
 on each Maildir; the replies are read whole and checked (literal sizes, SHA-256 of the
 octets against what this script computes with LF made CR LF, SEARCH results), and the
 process's peak resident set (VmHWM in /proc/PID/status) is read just before LOGOUT.
-APPEND sends a message of bare text lines with no header and no blank line, so the
-FETCH of it that follows has a header as large as the message to go over; an APPEND
-over APPENDLIMIT is refused with its literal read and thrown away.
+A third message (BIG / 4) and the one APPEND sends are bare text lines with no header
+and no blank line: all header, so the parser and HEADER.FIELDS(.NOT) have a header as
+large as the message to go over. An APPEND over APPENDLIMIT is refused with its literal
+read and thrown away.
 The large case may cost at most SLACK more than the same case on the small messages
 (the test build runs under ASan, whose own memory is in both numbers).
+
+pop3d's RETR of the same messages is held to the same rule.
 
 Usage: imapd-bigmsg.py BIN DIR   (DIR is empty; the Maildirs are made below it)
 Standard library only.
@@ -77,7 +80,9 @@ def messages(size):
              b"Content-Disposition: attachment; filename=\"big.txt\"\n"
              b"Content-Transfer-Encoding: base64\n\n" + b64 + b"--b1--\n")
     part2 = b64.rstrip(b"\n")           # the LF before "--b1--" is the boundary's
-    return plain, multi, part2
+    # No header and no blank line: all of it is header (one line has a colon).
+    headless = lines(size // 4, "nothing")
+    return plain, multi, part2, headless
 
 
 def crlf(b):
@@ -231,7 +236,7 @@ def cases(exp):
         s.send(b"\r\n")
         got = s.until(b"A")
         ok = tagged_ok(got, b"A")
-        got2 = s.command(b"F", b"FETCH 3 (RFC822.SIZE BODY.PEEK[])")
+        got2 = s.command(b"F", b"FETCH 4 (RFC822.SIZE BODY.PEEK[])")
         lits = fetch_lits(got2)
         return [("continuation", cont.startswith(b"+"), cont[:80]),
                 ("tagged OK", ok, got[-1][0][:80]),
@@ -261,6 +266,9 @@ def cases(exp):
         ("FETCH BODY[1]", lit_case(b"FETCH 2 BODY[1]", [exp["part1"]])),
         ("FETCH BODY[2]<0.1000000>", lit_case(b"FETCH 2 BODY[2]<0.1000000>",
                                               [exp["part2_partial"]])),
+        ("FETCH HEADER.FIELDS.NOT", lit_case(
+            b"FETCH 3 (BODY.PEEK[HEADER.FIELDS.NOT (Subject)] BODY.PEEK[HEADER.FIELDS (Subject)])",
+            [exp["headless"], digest(b"\r\n")])),
         ("FETCH RFC822.SIZE", text_case(
             b"FETCH 1:2 RFC822.SIZE",
             rb"\* 1 FETCH \(RFC822\.SIZE %d\)\n\* 2 FETCH \(RFC822\.SIZE %d\)" % (p[0], m[0]))),
@@ -281,14 +289,48 @@ def cases(exp):
     ]
 
 
+def pop3_retr(home, exp):
+    """RETR 1 from pop3d --preauth: the same rule holds there (it reads in chunks)."""
+    p = subprocess.Popen(AS_USER + [os.path.join(BIN, "pop3d"), "--preauth"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=open(os.path.join(home, "pop3d.err"), "ab"),
+                         env=env(home), bufsize=0)
+    greeting = p.stdout.read(3)
+    while not greeting.endswith(b"\r\n"):
+        greeting += p.stdout.read(1)
+    p.stdin.write(b"RETR 1\r\n")
+    h, n, tail, first = hashlib.sha256(), 0, b"", b""
+    while True:
+        d = p.stdout.read(1 << 20)
+        if not d:
+            break
+        if not first:
+            first, d = d.split(b"\r\n", 1)[0], d.split(b"\r\n", 1)[1]
+        h.update(d)
+        n += len(d)
+        tail = (tail + d)[-5:]
+        if tail == b"\r\n.\r\n":
+            break
+    with open("/proc/%d/status" % p.pid) as f:
+        hwm = [int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:")][0]
+    p.stdin.write(b"QUIT\r\n")
+    p.stdin.close()
+    p.stdout.read()
+    p.wait()
+    want = exp["retr"]
+    return hwm, [("+OK", first.startswith(b"+OK"), first[:80]),
+                 ("octets", (n, h.hexdigest()) == want, "%r != %r" % ((n, h.hexdigest()), want))]
+
+
 def setup(size):
     home = os.path.join(TOP, "big" if size == BIG else "small")
     os.makedirs(home)
     if os.geteuid() == 0:
         os.chown(home, 65534, 65534)
-    plain, multi, part2 = messages(size)
+    plain, multi, part2, headless = messages(size)
     deliver(home, plain)
     deliver(home, multi)
+    deliver(home, headless)
     app = crlf(lines(APPEND_SIZE if size == BIG else 1000, "appended"))
     pc = crlf(plain)
     exp = {
@@ -299,6 +341,8 @@ def setup(size):
         "part2": digest(crlf(part2)),
         "part2_partial": digest(crlf(part2)[:1000000]),
         "part2_lines": part2.count(b"\n"),
+        "headless": digest(crlf(headless)),
+        "retr": digest(pc + b".\r\n"),
         "append": digest(app),
         "append_bytes": app,
     }
@@ -322,6 +366,15 @@ def main():
         check("%s: peak RSS of the large case within %d MiB of the small one" %
               (name, SLACK >> 20), h1 - h0 <= SLACK,
               "(%d kB more)" % ((h1 - h0) // 1024))
+    h0, d0 = pop3_retr(small, exp_small)
+    h1, d1 = pop3_retr(big, exp_big)
+    for what, ok, detail in d0:
+        check("pop3d RETR (small): %s" % what, ok, detail)
+    for what, ok, detail in d1:
+        check("pop3d RETR (large): %s" % what, ok, detail)
+    print("     pop3d RETR: peak RSS %.1f MB small, %.1f MB large" % (h0 / 1e6, h1 / 1e6))
+    check("pop3d RETR: peak RSS of the large case within %d MiB of the small one" %
+          (SLACK >> 20), h1 - h0 <= SLACK, "(%d kB more)" % ((h1 - h0) // 1024))
     print("total %.1fs" % (time.time() - t0))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
