@@ -2,10 +2,10 @@
  * FETCH items that need the message's bytes. The file is mapped read-only (msgmap.h):
  * the page cache serves it, the parser (mime.c) and the section writer work on one
  * pointer, and they report what they went over (msgmap_read) so that its pages are
- * let go behind them: the resident set does not grow with the message. A file that another
- * process expunges stays readable through the mapping; one that is truncated under us
- * (never done by a Maildir writer) would fault, which is why only regular files are
- * mapped and their size is taken from fstat.
+ * let go behind them: the resident set does not grow with the message. A file that
+ * another process expunges stays readable through the mapping; one that is truncated
+ * under us (never done by a Maildir writer) would fault, which is why only regular
+ * files are mapped and their size is taken from fstat.
  */
 #include "fetch_body.h"
 

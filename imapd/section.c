@@ -5,11 +5,11 @@
 #include "msgmap.h"
 
 #include <errno.h>
-
-/* Octets handed to the CRLF stream at a time. */
-#define SECTION_WRITE_STEP ((size_t)256 << 10)
 #include <string.h>
 #include <strings.h>
+
+/* Octets of the message handed to the CRLF stream at a time. */
+#define SECTION_WRITE_STEP ((size_t)256 << 10)
 
 const struct mime_part *section_find_part(const struct mime_msg *m, const unsigned *parts,
 					  size_t nparts)
