@@ -1,10 +1,11 @@
 /*
- * FETCH items that need the message's bytes. The file is mmap()ed read-only: the page
- * cache serves it, the process's own memory does not grow with the message, and the
- * parser (mime.c) and the section writer work on one pointer. A file that another
- * process expunges stays readable through the mapping; one that is truncated under us
- * (never done by a Maildir writer) would fault, which is why only regular files are
- * mapped and their size is taken from fstat.
+ * FETCH items that need the message's bytes. The file is mapped read-only (msgmap.h):
+ * the page cache serves it, the parser (mime.c) and the section writer work on one
+ * pointer, and they report what they went over (msgmap_read) so that its pages are
+ * let go behind them: the resident set does not grow with the message. A file that
+ * another process expunges stays readable through the mapping; one that is truncated
+ * under us (never done by a Maildir writer) would fault, which is why only regular
+ * files are mapped and their size is taken from fstat.
  */
 #include "fetch_body.h"
 
@@ -12,13 +13,12 @@
 #include "buf.h"
 #include "envelope.h"
 #include "mime.h"
+#include "msgmap.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* ENVELOPE, BODYSTRUCTURE of one message are built here before being written. */
@@ -257,47 +257,31 @@ int fetch_body_write(struct imap *s, size_t j, const struct fetch_body_item *v, 
 		     const char *sep)
 {
 	struct mime_msg *m = NULL;
-	struct stat st;
-	char *map = NULL;
-	const char *msg = "";
-	size_t len = 0;
+	struct msgmap map;
 	int fd, rc = 0, e;
 
 	fd = maildir_box_open_msg(s->box, j);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		e = S_ISREG(st.st_mode) ? errno : EINVAL;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	if (st.st_size > 0) {
-		len = (size_t)st.st_size;
-		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		msg = map;
-	}
+	rc = msgmap_open(&map, fd);
+	e = errno;
 	close(fd);
-	if (mime_parse(msg, len, &m) < 0) {
+	errno = e;
+	if (rc < 0)
+		return -1;
+	if (mime_parse(map.data, map.len, &m) < 0) {
 		rc = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		out_puts(&s->out, sep);
 		sep = " ";
-		rc = write_item(s, msg, m, &v[i]);
+		rc = write_item(s, map.data, m, &v[i]);
 	}
 out:
 	e = errno;
 	mime_free(m);
-	if (map != NULL)
-		munmap(map, len);
+	msgmap_close(&map);
 	errno = e;
 	return rc;
 }

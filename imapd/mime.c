@@ -14,6 +14,8 @@
  */
 #include "mime_private.h"
 
+#include "msgmap.h"
+
 #include <errno.h>
 #include <stdalign.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
 
 /* Arena chunk size; larger requests get a chunk of their own. */
 #define MIME_CHUNK_SIZE 8192
+/* A body's sizes are counted this much at a time, telling msgmap_read after each. */
+#define MIME_COUNT_STEP ((size_t)256 << 10)
 
 struct mime_chunk {
 	struct mime_chunk *next;
@@ -90,8 +94,36 @@ void mime_free(struct mime_msg *m)
 static size_t next_line(const struct parser *ps, size_t p)
 {
 	const char *nl = memchr(ps->m + p, '\n', ps->len - p);
+	size_t q = nl == NULL ? ps->len : (size_t)(nl - ps->m) + 1;
 
-	return nl == NULL ? ps->len : (size_t)(nl - ps->m) + 1;
+	msgmap_read(q - p);
+	return q;
+}
+
+/* The CRLF size (mime_crlf_size) and the LF count of msg[off, off + len), in steps so
+ * that the pages behind can go (msgmap.h): a header or a body may be the whole file. */
+static void count(const struct parser *ps, size_t off, size_t len, size_t *size_r,
+		  size_t *lines_r)
+{
+	const char *base = ps->m + off, *s = base, *end = base + len;
+	size_t size = len, lines = 0;
+
+	while (s < end) {
+		const char *e = (size_t)(end - s) > MIME_COUNT_STEP ? s + MIME_COUNT_STEP : end;
+		const char *q = s, *nl;
+
+		while ((nl = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+			lines++;
+			if (nl == base || nl[-1] != '\r')
+				size++;
+			q = nl + 1;
+		}
+		msgmap_read((size_t)(e - s));
+		s = e;
+	}
+	*size_r = size;
+	if (lines_r != NULL)
+		*lines_r = lines;
 }
 
 /* The stack level whose boundary starts the line at p, innermost first, or -1. */
@@ -259,12 +291,8 @@ static size_t parse_part(struct parser *ps, struct mime_part *p, size_t pos, int
 	if (end == (size_t)-1)
 		return end;
 	p->body_len = end - p->body_off;
-	p->hdr_size = mime_crlf_size(ps->m + p->hdr_off, p->hdr_len);
-	p->body_size = mime_crlf_size(ps->m + p->body_off, p->body_len);
-	p->body_lines = 0;
-	for (const char *s = ps->m + p->body_off, *e = s + p->body_len;
-	     (s = memchr(s, '\n', (size_t)(e - s))) != NULL; s++)
-		p->body_lines++;
+	count(ps, p->hdr_off, p->hdr_len, &p->hdr_size, NULL);
+	count(ps, p->body_off, p->body_len, &p->body_size, &p->body_lines);
 	*lv_r = lv;
 	return end;
 }

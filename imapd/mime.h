@@ -4,8 +4,9 @@
  * body in the caller's bytes, its sizes counted in CRLF octets (IMAP counts a bare LF
  * as CR LF whatever the file holds) and its Content-* fields.
  *
- * mime_parse() is a pure function over bytes the caller keeps alive (the session mmaps
- * the message file read-only); every string it returns is a copy owned by the tree.
+ * mime_parse() is a pure function over bytes the caller keeps alive (the session maps
+ * the message file read-only, and the parser reports what it reads to msgmap.h so that
+ * the pages behind it are let go); every string it returns is a copy owned by the tree.
  * It never fails on bad input: past a limit (MIME_DEPTH_MAX, MIME_PARTS_MAX) the rest
  * of a part is an opaque body, so a FETCH always has an answer. Where RFC 2046 leaves
  * room, the tree is what Dovecot 2.3 builds for the same bytes (tests/interop/

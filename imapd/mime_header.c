@@ -6,6 +6,8 @@
  */
 #include "mime.h"
 
+#include "msgmap.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -13,8 +15,11 @@
 static size_t line_end(const char *h, size_t len, size_t p)
 {
 	const char *nl = memchr(h + p, '\n', len - p);
+	size_t e = nl == NULL ? len : (size_t)(nl - h) + 1;
 
-	return nl == NULL ? len : (size_t)(nl - h) + 1;
+	/* A header may be the whole message (no blank line): its pages go too. */
+	msgmap_read(e - p);
+	return e;
 }
 
 int mime_header_next(const char *h, size_t len, size_t *pos, struct mime_field *f)
@@ -24,11 +29,13 @@ int mime_header_next(const char *h, size_t len, size_t *pos, struct mime_field *
 	for (;;) {
 		if (p >= len || h[p] == '\n' || (h[p] == '\r' && p + 1 < len && h[p + 1] == '\n'))
 			return 0;
-		size_t e = line_end(h, len, p);
+		size_t first = line_end(h, len, p), e = first;
 		/* Continuation lines belong to the field before; a stray one is skipped. */
 		while (e < len && (h[e] == ' ' || h[e] == '\t'))
 			e = line_end(h, len, e);
-		const char *colon = memchr(h + p, ':', e - p);
+		/* The colon is on the first line (RFC 5322 2.2: the name is not folded);
+		 * a field folded over megabytes is not read again to find it. */
+		const char *colon = memchr(h + p, ':', first - p);
 		if (colon == NULL || colon == h + p || h[p] == ' ' || h[p] == '\t') {
 			p = e;
 			continue;

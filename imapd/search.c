@@ -12,50 +12,35 @@
 #include "search.h"
 
 #include "log.h"
+#include "msgmap.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct msg_ctx {
 	struct imap *s;
 	size_t j;		/* index in the maildir view */
-	char *map;
-	size_t map_len;
+	int mapped;
+	struct msgmap map;
 };
 
 static int map_message(struct msg_ctx *x, struct search_msg *m)
 {
-	struct stat st;
-	int fd = maildir_box_open_msg(x->s->box, x->j), e;
+	int fd = maildir_box_open_msg(x->s->box, x->j), rc, e;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		e = S_ISREG(st.st_mode) ? errno : EINVAL;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	m->data = "";
-	m->len = 0;
-	if (st.st_size > 0) {
-		x->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (x->map == MAP_FAILED) {
-			e = errno;
-			x->map = NULL;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		x->map_len = (size_t)st.st_size;
-		m->data = x->map;
-		m->len = x->map_len;
-	}
+	rc = msgmap_open(&x->map, fd);
+	e = errno;
 	close(fd);
+	errno = e;
+	if (rc < 0)
+		return -1;
+	x->mapped = 1;
+	m->data = x->map.data;
+	m->len = x->map.len;
 	return 0;
 }
 
@@ -149,7 +134,7 @@ static int search(struct imap *s, struct imap_cmd *c, int uid)
 	for (size_t i = 0; i < s->n && !failed; i++) {
 		long j = imap_view_index(s, i);
 		const struct maildir_msg *mm;
-		struct msg_ctx x = { s, 0, NULL, 0 };
+		struct msg_ctx x = { .s = s };
 		struct search_msg m;
 		int r;
 
@@ -166,8 +151,8 @@ static int search(struct imap *s, struct imap_cmd *c, int uid)
 		m.get = get;
 		m.ctx = &x;
 		r = search_match(&p, &m);
-		if (x.map != NULL)
-			munmap(x.map, x.map_len);
+		if (x.mapped)
+			msgmap_close(&x.map);
 		if (r < 0) {
 			if (errno == ENOMEM) {
 				rc = -1;

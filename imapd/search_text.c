@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "charset.h"
 #include "envelope.h"
+#include "msgmap.h"
 #include "rfc2047.h"
 #include "search_fold.h"
 
@@ -387,6 +388,7 @@ static int feed_body(struct matcher *mt, const char *p, size_t n,
 			w = SEARCH_WINDOW;
 		if (body_window(&b, p + off, w, off + w == n) < 0)
 			goto out;
+		msgmap_read(w);
 		off += w;
 	}
 	ret = 0;
