@@ -15,6 +15,7 @@
 #include "seqset.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -231,6 +232,33 @@ int imap_cmd_uid_fetch(struct imap *s, struct imap_cmd *c)
 	return fetch(s, c, 1);
 }
 
+/* The keyword letters the view has names for. */
+static uint32_t known_keywords(struct imap *s)
+{
+	const struct maildir_keywords *kw = maildir_box_keywords(s->box);
+	uint32_t bits = 0;
+
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++)
+		if (kw->name[k] != NULL)
+			bits |= MAILDIR_KW('a' + k);
+	return bits;
+}
+
+static int uids_add(uint32_t **v, size_t *n, size_t *cap, uint32_t uid)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		uint32_t *p = realloc(*v, c * sizeof *p);
+
+		if (p == NULL)
+			return -1;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = uid;
+	return 0;
+}
+
 static int store(struct imap *s, struct imap_cmd *c, int uid)
 {
 	const struct imap_arg *item = imap_cmd_arg(c, 1), *fl = imap_cmd_arg(c, 2);
@@ -239,6 +267,8 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 	struct imap_seqset set;
 	uint32_t flags = 0, kwbits = 0;
 	size_t n_kw = 0, total_kw = 0;
+	uint32_t *retell = NULL;
+	size_t n_retell = 0, cap_retell = 0;
 	const char *name;
 	int silent, mode, failed = 0;
 
@@ -291,6 +321,8 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 		ch.del_keywords = kwbits;
 	}
 	for (size_t i = 0; i < s->n; i++) {
+		const struct maildir_msg *old, *m;
+		uint32_t want_flags, want_kw;
 		long j;
 		int rc;
 
@@ -301,6 +333,11 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 		 * RFC 3501 7.4.1 allows (and Dovecot does); the EXPUNGE comes later. */
 		if (j < 0)
 			continue;
+		/* What the client expects the flags to become: the ones it was told, changed
+		 * as asked. */
+		old = maildir_box_msg(s->box, (size_t)j);
+		want_flags = mode == 0 ? flags : (old->flags & ~ch.del_flags) | ch.add_flags;
+		want_kw = mode == 0 ? kwbits : (old->keywords & ~ch.del_keywords) | ch.add_keywords;
 		if (mode == 0)
 			rc = maildir_box_set_flags(s->box, (size_t)j, flags, kwbits);
 		else
@@ -313,12 +350,35 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 			continue;
 		}
 		imap_view_note_flags(s, i, (size_t)j);
-		if (!silent)
+		/* .SILENT spares only the echo of the client's own change: a change another
+		 * process made in between is part of the result and would otherwise never be
+		 * reported, since the view now holds it (RFC 3501 6.4.6, 7.4.1). */
+		m = maildir_box_msg(s->box, (size_t)j);
+		if (silent && m->flags == want_flags && m->keywords == want_kw)
+			continue;
+		/* A keyword another process just created has no name in our table yet:
+		 * say the flags after the sync below has read the new names (and sent
+		 * FLAGS). */
+		if ((m->keywords & ~known_keywords(s)) == 0) {
 			imap_put_flags_fetch(s, i, uid);
+		} else if (uids_add(&retell, &n_retell, &cap_retell, s->m[i].uid) < 0) {
+			free(retell);
+			imap_seqset_free(&set);
+			return -1;
+		}
 	}
 	imap_seqset_free(&set);
-	if (imap_mailbox_sync(s, uid) < 0)
+	if (imap_mailbox_sync(s, uid) < 0) {
+		free(retell);
 		return -1;
+	}
+	for (size_t k = 0; k < n_retell; k++) {
+		long i = imap_view_find(s, retell[k]);
+
+		if (i >= 0 && imap_view_index(s, (size_t)i) >= 0)
+			imap_put_flags_fetch(s, (size_t)i, uid);
+	}
+	free(retell);
 	if (failed)
 		return imap_no(s, "[SERVERBUG] Cannot store flags");
 	imap_tagged(s, "OK", "Store completed.");

@@ -135,6 +135,8 @@ void imap_put_flags(struct imap *s, uint32_t flags, uint32_t keywords, int recen
 /* Index of the client's message i (sequence number i + 1) in the maildir view, or -1
  * when the message is gone from it (expunged by another process, not yet reported). */
 long imap_view_index(struct imap *s, size_t i);
+/* The client's index (sequence number - 1) of uid, or -1 when it has no such message. */
+long imap_view_find(const struct imap *s, uint32_t uid);
 /* Remember the flags of maildir view message j as client message i's last known ones. */
 void imap_view_note_flags(struct imap *s, size_t i, size_t j);
 /* Parse a sequence set argument into set, resolved against the client's view: message

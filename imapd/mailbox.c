@@ -277,7 +277,7 @@ int imap_cmd_examine(struct imap *s, struct imap_cmd *c)
 }
 
 /* Binary search of the client's view by UID (it is in UID order). */
-static long view_find(const struct imap *s, uint32_t uid)
+long imap_view_find(const struct imap *s, uint32_t uid)
 {
 	size_t lo = 0, hi = s->n;
 
@@ -339,7 +339,7 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 	}
 	imap_mailbox_tell_keywords(s);
 	for (i = 0; i < ch.n_flagged; i++) {
-		long j = view_find(s, ch.flagged[i]);
+		long j = imap_view_find(s, ch.flagged[i]);
 
 		if (j >= 0)
 			imap_put_flags_fetch(s, (size_t)j, 0);
