@@ -49,6 +49,11 @@
  *    its first <messages> records, read later through the same descriptor, are still
  *    the snapshot the header counted, and the next sync compares against the mtimes
  *    seen then, as after any sync.
+ *    Trap: the records do not say which files are in new/. A name without info is
+ *    taken to be there and one with info in cur/, but APPEND, COPY and MOVE put
+ *    flagged files into new/ (so that they are \Recent, RFC 3501 6.4.7), with their
+ *    info: the uidlist stands for the directories only when the count of files in
+ *    new/ says that guess is right; otherwise they are read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +85,8 @@
 #define BOX_SCAN_PASSES_MAX 6
 /* A generous bound on the coarse clock that stamps nanosecond mtimes (Linux: a jiffy). */
 #define BOX_TICK_NS 50000000LL
+/* A Z field without counts (as written before they were added). */
+#define BOX_IN_NEW_UNKNOWN SIZE_MAX
 
 struct maildir_box {
 	char dir[PATH_MAX];
@@ -253,9 +260,11 @@ static int cache_format(struct timespec n, struct timespec c, char *out, size_t 
 }
 
 /* 1 when the uidlist header carries exactly these mtimes. A recorded pair was clean
- * when its sync began, so equal mtimes now mean nothing moved since (rule 3). */
+ * when its sync began, so equal mtimes now mean nothing moved since (rule 3). When
+ * in_new_r is not NULL it gets the recorded count of files in new/, or
+ * BOX_IN_NEW_UNKNOWN when the field carries no counts. */
 static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
-			 struct timespec c)
+			 struct timespec c, size_t *in_new_r)
 {
 	char want[96];
 	const char *p = u->hdr_extra;
@@ -266,8 +275,16 @@ static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 	wl = strlen(want);
 	while (p != NULL && *p != '\0') {
 		if (strncmp(p, want, wl) == 0 &&
-		    (p[wl] == ' ' || p[wl] == '\0' || p[wl] == ','))
+		    (p[wl] == ' ' || p[wl] == '\0' || p[wl] == ',')) {
+			unsigned long long v[4];
+
+			if (in_new_r != NULL)
+				*in_new_r = p[wl] == ',' &&
+					sscanf(p + wl, ",%llu,%llu,%llu,%llu", &v[0], &v[1],
+					       &v[2], &v[3]) == 4 && v[2] <= v[0] ?
+					(size_t)v[2] : BOX_IN_NEW_UNKNOWN;
 			return 1;
+		}
 		p = strchr(p, ' ');
 		if (p != NULL)
 			p++;
@@ -432,9 +449,12 @@ static void msg_fill_own(struct maildir_msg *m, uint32_t uid, char *name, int in
 		m->vsize = key_u64(keys, 'W');
 }
 
-/* in_new < 0: not known (no readdir was done). A name with info is then taken to be
- * in cur/ (flag changes move files there), one without in new/; a wrong guess is
- * corrected by maildir_msg_open()/set_flags(), which follow the base name. */
+/* in_new < 0: not known (no readdir was done, and the uidlist header does not say
+ * that new/ was empty). A name with info is then taken to be in cur/ (flag changes
+ * move files there), one without in new/; a wrong guess is corrected by
+ * maildir_msg_open()/set_flags(), which follow the base name. Trap: a name with
+ * flags may be in new/ (APPEND, COPY), and a wrong guess there loses its \Recent:
+ * sync guesses only when the header's count of files in new/ agrees. */
 static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int in_new,
 		    const char *keys)
 {
@@ -560,20 +580,33 @@ static int uidlist_load(const char *dir, struct maildir_uidlist *u, int *exists_
  * and keys move into the view (u keeps its UIDs, names NULL): a copy would double the
  * memory of a large folder at its peak. */
 static int view_from_uidlist(struct maildir_msg **v_r, size_t *n_r,
-			     struct maildir_uidlist *u)
+			     struct maildir_uidlist *u, int in_new)
 {
 	struct maildir_msg *v = calloc(u->n + 1, sizeof *v);
 
 	if (v == NULL)
 		return -1;
 	for (size_t i = 0; i < u->n; i++) {
-		msg_fill_own(&v[i], u->v[i].uid, u->v[i].name, -1, u->v[i].keys);
+		msg_fill_own(&v[i], u->v[i].uid, u->v[i].name, in_new, u->v[i].keys);
 		u->v[i].name = NULL;
 		u->v[i].keys = NULL;
 	}
 	*v_r = v;
 	*n_r = u->n;
 	return 0;
+}
+
+/* How many of u's records name a file without info (a name a delivery to new/ gives). */
+static size_t bare_names(const struct maildir_uidlist *u)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < u->n; i++) {
+		struct maildir_name mn;
+		k += u->v[i].name != NULL && maildir_name_parse(u->v[i].name, &mn) == 0 &&
+		     mn.sep == 0;
+	}
+	return k;
 }
 
 /* The view from a scan matched against u (every entry has a record by now). */
@@ -871,7 +904,7 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 	struct maildir_msg *v = NULL;
 	struct timespec mn, mc, now;
 	struct scan_mark mark;
-	size_t n = 0;
+	size_t n = 0, cached_new;
 	int exists, dirty, complete, kw_changed, ret = -1;
 
 	if (b->pending && maildir_box_load(b) < 0)
@@ -893,8 +926,16 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 
 	if (uidlist_load(b->dir, &u, &exists) < 0)
 		goto out;
-	if (exists && cache_matches(&u, mn, mc)) {
-		if (view_from_uidlist(&v, &n, &u) < 0)
+	/* The uidlist does not say which of its files are in new/, and a name with flags
+	 * may be there too (APPEND, COPY). The view is taken from it when the recorded
+	 * count of files in new/ shows where they are: none, or exactly as many as names
+	 * without info (those are in new/, so every name with one is in cur/), or no
+	 * count (written by a version that put no flags into new/). Otherwise the
+	 * directories are read, to find what is to be claimed as \Recent. */
+	if (exists && cache_matches(&u, mn, mc, &cached_new) &&
+	    (cached_new == 0 || cached_new == BOX_IN_NEW_UNKNOWN ||
+	     cached_new == bare_names(&u))) {
+		if (view_from_uidlist(&v, &n, &u, cached_new == 0 ? 0 : -1) < 0)
 			goto out;
 		complete = 1;
 		goto done;
@@ -907,7 +948,7 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 	 * uidlist says (names, vanished files, or a missing or stale mtime record), so the
 	 * next open can skip the readdir. */
 	if (mt.unmatched > 0 || !exists ||
-	    (!dirty && (mt.gone > 0 || mt.renamed > 0 || !cache_matches(&u, mn, mc)))) {
+	    (!dirty && (mt.gone > 0 || mt.renamed > 0 || !cache_matches(&u, mn, mc, NULL)))) {
 		uint32_t seen_next;
 
 		/* Writes need the lock, and a fresh read of the uidlist under it. */
@@ -1153,7 +1194,8 @@ int maildir_box_load(struct maildir_box *b)
 		goto out;
 	}
 	buf_free(&text);
-	if (view_from_uidlist(&v, &n, &u) < 0)
+	/* open_lazy takes this path only with nothing in new/ */
+	if (view_from_uidlist(&v, &n, &u, 0) < 0)
 		goto out;
 	b->v = v;
 	b->n = n;
@@ -1623,16 +1665,15 @@ int maildir_box_append(struct maildir_box *b, struct maildir_tmp *t, uint32_t fl
 	struct maildir_uidlist u = { 0 };
 	struct maildir_uidrec rec;
 	char name[MAILDIR_NAME_MAX + 1];
-	int in_new = flags == 0 && keywords == 0, e;
+	int e;
 
 	if (box_lock(b, &lock) < 0)
 		goto fail;
 	if (locked_uidlist(b, &u) < 0 || uids_reserve(&u, 1) < 0)
 		goto fail;
-	/* Flagged messages go to cur/ (new/ holds no info); unflagged ones to new/, so
-	 * they are \Recent as RFC 3501 2.3.2 wants for an appended message. */
-	if (maildir_tmp_commit(t, in_new ? "new" : "cur", flags, keywords, name,
-			       sizeof name) < 0)
+	/* Into new/, with or without flags (its name then carries them), so the message
+	 * is \Recent to the first session that claims it (RFC 3501 6.3.11). */
+	if (maildir_tmp_commit(t, "new", flags, keywords, name, sizeof name) < 0)
 		goto fail;
 	rec.uid = u.nextuid;
 	rec.keys = (char *)"";
@@ -1642,7 +1683,7 @@ int maildir_box_append(struct maildir_box *b, struct maildir_tmp *t, uint32_t fl
 		 * failed APPEND leaves nothing that a retry would duplicate. */
 		char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
 		e = errno;
-		if (maildir_msg_path(b->dir, in_new, name, path, sizeof path) == 0)
+		if (maildir_msg_path(b->dir, 1, name, path, sizeof path) == 0)
 			(void)unlink(path);
 		errno = e;
 		goto fail;
@@ -1695,10 +1736,11 @@ static int copy_name(const struct maildir_box *src, const struct maildir_msg *m,
 			 (unsigned long long)m->vsize);
 	if (maildir_flags_format(m->flags, kw, letters, sizeof letters) < 0)
 		return -1;
-	/* The copy is \Recent in dst when it carries no flags (RFC 3501 6.4.7). */
-	*in_new_r = m->flags == 0 && kw == 0;
-	n = snprintf(out, outsz, "%s%s%s%s", base, sizes, *in_new_r ? "" : ":2,",
-		     *in_new_r ? "" : letters);
+	/* The copy goes to new/ with its flags in the name, to be \Recent in dst to the
+	 * first session that claims it (RFC 3501 6.4.7, RFC 6851 3.3). */
+	*in_new_r = 1;
+	n = snprintf(out, outsz, "%s%s%s%s", base, sizes, letters[0] != '\0' ? ":2," : "",
+		     letters);
 	if (n < 0 || (size_t)n >= outsz) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -1733,9 +1775,8 @@ static int copy_bytes(struct maildir_box *dst, int fd, uint32_t flags, uint32_t 
 		}
 	}
 	free(chunk);
-	p->in_new = flags == 0 && keywords == 0;
-	return maildir_tmp_commit(&t, p->in_new ? "new" : "cur", flags, keywords, p->name,
-				  sizeof p->name);
+	p->in_new = 1;	/* \Recent in dst, as copy_name says */
+	return maildir_tmp_commit(&t, "new", flags, keywords, p->name, sizeof p->name);
 }
 
 /* Place message i of src into dst: link (or rename for a move); a byte copy across

@@ -109,7 +109,8 @@ int maildir_box_open_msg(struct maildir_box *b, size_t i);
 /* Set flags and keywords of message i (rename; new/ -> cur/). 0 or -1 with errno. */
 int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint32_t keywords);
 /* Move message i from new/ to cur/ only if it is still in new/ under the name the view
- * knows (IMAP \Recent, RFC 3501 2.3.2: one session only may see it). 1 when this call
+ * knows (IMAP \Recent, RFC 3501 2.3.2: one session only may see it), with the flags of
+ * that name (a file in new/ may carry them: APPEND, COPY, MOVE). 1 when this call
  * moved it, 0 when it was not in new/ (or another process moved or expunged it first),
  * -1 with errno. */
 int maildir_box_claim(struct maildir_box *b, size_t i);
@@ -131,7 +132,9 @@ int maildir_box_keyword(struct maildir_box *b, const char *name);
 /* Commit a message prepared with maildir_tmp_open/maildir_tmp_write (maildir_deliver.h)
  * into this folder and give it the next UID under the uidlist lock, in the order of
  * commits (IMAP APPEND, RFC 4315 APPENDUID). flags/keywords as in set_flags (keyword
- * letters of this folder). 0 with *uid_r set, or -1 with errno (the tmp file is then
+ * letters of this folder). The file goes to new/, its flags in its name, so that it is
+ * \Recent to the first view that claims it (RFC 3501 6.3.11).
+ * 0 with *uid_r set, or -1 with errno (the tmp file is then
  * removed, nothing is in the folder). The view is not synced: the new message shows
  * in the next sync, with this UID. */
 struct maildir_tmp;
@@ -139,7 +142,8 @@ int maildir_box_append(struct maildir_box *b, struct maildir_tmp *t, uint32_t fl
 		       uint32_t keywords, uint32_t *uid_r);
 /* Copy messages idx[0..n) of src into dst (another folder): a hard link, or a byte copy
  * where the two are on different file systems; flags kept, keywords carried by name
- * (dst letters are its own). The copies get consecutive new UIDs in dst, in the order
+ * (dst letters are its own), into dst's new/ to be \Recent there as an APPEND is
+ * (RFC 3501 6.4.7). The copies get consecutive new UIDs in dst, in the order
  * given, under dst's uidlist lock; uids_r[k] is the UID of idx[k] (RFC 4315 COPYUID).
  * A message expunged meanwhile gets uids_r[k] = 0 and is skipped. 0, or -1 with errno
  * (then no copy was committed). */

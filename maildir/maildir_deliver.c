@@ -176,7 +176,7 @@ int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags
 {
 	char tmp[DELIVER_PATH_MAX], dst[DELIVER_PATH_MAX], dirpath[DELIVER_PATH_MAX];
 	char name[MAILDIR_NAME_MAX + 1], letters[2 * 26 + 1];
-	int in_cur, n, linked, saved;
+	int in_cur, info, n, linked, saved;
 
 	if (t->fd < 0 && !t->sealed) {
 		errno = EBADF;
@@ -189,9 +189,13 @@ int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags
 	}
 	if (maildir_flags_format(flags, keywords, letters, sizeof letters) < 0)
 		goto fail;
+	/* A file in cur/ always has an info; one in new/ only when it has flags: it is
+	 * then still \Recent to the first session that claims it, which keeps the name
+	 * (RFC 3501 6.3.11, 6.4.7; Dovecot and mutt read such names in new/ alike). */
+	info = in_cur || letters[0] != '\0';
 	n = snprintf(name, sizeof name, "%s,S=%llu,W=%llu%s%s", t->base,
 		     (unsigned long long)t->size, (unsigned long long)t->vsize,
-		     in_cur ? ":2," : "", in_cur ? letters : "");
+		     info ? ":2," : "", info ? letters : "");
 	if (n < 0 || (size_t)n >= sizeof name || (name_r != NULL && (size_t)n >= namesz)) {
 		errno = ENAMETOOLONG;
 		goto fail;

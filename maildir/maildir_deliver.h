@@ -36,7 +36,8 @@ int maildir_tmp_write(struct maildir_tmp *t, const void *p, size_t n);
  * (then the tmp file is removed, as by abort). */
 int maildir_tmp_seal(struct maildir_tmp *t);
 /* fsync and close the file (unless sealed), set mtime, link it into dir/subdir ("new" or "cur") as
- * base,S=<size>,W=<vsize> plus ":2,<flags>" when subdir is "cur", unlink the tmp file and
+ * base,S=<size>,W=<vsize> plus ":2,<flags>" when subdir is "cur" or there are flags or
+ * keywords (new/ then holds a name with info, \Recent until claimed), unlink the tmp file and
  * fsync the directory. The final name is written to name_r. 0 only when durable;
  * -1 with errno otherwise, and then nothing is left in new/ or cur/ (nor in tmp/). */
 int maildir_tmp_commit(struct maildir_tmp *t, const char *subdir, uint32_t flags,

@@ -391,4 +391,48 @@ else
 	ok "c: moved UIDs 2 and 11 are gone from INBOX"
 fi
 
+# ---------------------------------------------------------------------------------
+# (d) imapd's COPY and APPEND with flags and keywords: the files wait in new/ with
+#     their flags in the name (new/<base>:2,<flags>, so that they are \Recent to the
+#     next session, RFC 3501 6.4.7). Dovecot must read those flags with our UIDs, and
+#     move the files to cur/ under the same names.
+# ---------------------------------------------------------------------------------
+# imapd MAILDIR-PARENT < commands: an imapd --preauth session as the Maildir's owner.
+imapd() {
+	if [ "$(id -u)" = 0 ]; then
+		HOME=$1 USER=u setpriv --reuid "$(stat -c %u "$1/Maildir")" \
+			--regid "$(stat -c %g "$1/Maildir")" --clear-groups \
+			"$BIN/imapd" --preauth 2>>"$log" | tr -d '\r'
+	else
+		HOME=$1 USER=u "$BIN/imapd" --preauth 2>>"$log" | tr -d '\r'
+	fi
+}
+F="$B/.Fresh"
+body='Subject: appended with flags'
+printf '%s\r\n' 'a CREATE Fresh' 'b SELECT INBOX' 'c COPY 1:* Fresh' \
+	"d APPEND Fresh (\\Seen \\Flagged Work) {${#body}+}" "$body" 'e LOGOUT' |
+	imapd "$tmp/b" >"$tmp/d-imapd"
+if grep -q '^c OK \[COPYUID' "$tmp/d-imapd" && grep -q '^d OK \[APPENDUID' "$tmp/d-imapd"; then
+	ok "d: imapd copied INBOX to Fresh and appended to it"
+else
+	bad "d: imapd copied INBOX to Fresh and appended to it"; show "$tmp/d-imapd"
+fi
+ls "$F/new" | grep ':2,.' | sort >"$tmp/d-new"
+if [ "$(wc -l <"$tmp/d-new")" -ge 5 ] && [ -z "$(ls "$F/cur")" ]; then
+	ok "d: the copies with flags wait in new/ with their info ($(wc -l <"$tmp/d-new"))"
+else
+	bad "d: the copies with flags wait in new/ with their info"; ls -l "$F/new" "$F/cur" | show /dev/stdin
+fi
+ours "$B" Fresh >"$tmp/d-ours"
+echo "fetch Fresh" | dv "$B" >"$tmp/d-dv"
+same "d: Dovecot reads their flags and keywords with our UIDs" "$tmp/d-ours" "$tmp/d-dv"
+ls "$F/cur" | sort >"$tmp/d-cur"
+if [ -z "$(ls "$F/new")" ] && [ -z "$(comm -23 "$tmp/d-new" "$tmp/d-cur")" ]; then
+	ok "d: Dovecot moved them to cur/ under the same names"
+else
+	bad "d: Dovecot moved them to cur/ under the same names"; show "$tmp/d-new" "$tmp/d-cur"
+fi
+ours "$B" Fresh >"$tmp/d-ours2"
+same "d: after Dovecot's move both still agree" "$tmp/d-ours2" "$tmp/d-dv"
+
 interop_summary dovecot

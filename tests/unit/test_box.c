@@ -540,7 +540,7 @@ static void test_claim_once(void)
 /* age_dirs, but never to the same mtime twice: setting an mtime back to a value a
  * sync recorded would hide the change from any mtime-based check (a real change stamps
  * the current time). */
-static void age_dirs_apart(void)
+static void age_dirs_apart_at(const char *dir)
 {
 	static time_t base;
 	struct timespec ts[2] = { { 0, 0 }, { 0, 0 } };
@@ -549,10 +549,106 @@ static void age_dirs_apart(void)
 	if (base == 0)
 		base = time(NULL) - 100;
 	ts[0].tv_sec = ts[1].tv_sec = --base;
-	snprintf(path, sizeof path, "%s/new", root);
+	snprintf(path, sizeof path, "%s/new", dir);
 	utimensat(AT_FDCWD, path, ts, 0);
-	snprintf(path, sizeof path, "%s/cur", root);
+	snprintf(path, sizeof path, "%s/cur", dir);
 	utimensat(AT_FDCWD, path, ts, 0);
+}
+
+static void age_dirs_apart(void)
+{
+	age_dirs_apart_at(root);
+}
+
+/* 1 when dir/sub/name exists. */
+static int exists_in(const char *dir, const char *sub, const char *name)
+{
+	char path[PATH_MAX * 3];
+	int n = snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+
+	return n > 0 && (size_t)n < sizeof path && access(path, F_OK) == 0;
+}
+
+/* APPEND and COPY with flags: the files wait in new/ with their flags in the name, are
+ * \Recent to exactly one view (RFC 3501 6.3.11, 6.4.7) and keep their flags through the
+ * claim, also for a view built from a recorded uidlist (which cannot tell new/ from cur/
+ * by the name). */
+static void test_recent_with_flags(void)
+{
+	struct maildir_box *src, *a, *b, *c;
+	struct maildir_tmp t;
+	char sub[PATH_MAX * 2];
+	uint32_t uids[2], uid = 0, fl[3];
+	size_t idx[2] = { 0, 1 };
+	int kw;
+
+	test_begin("APPEND and COPY with flags: recent to one view, flags kept");
+	fresh_maildir();
+	deliver("one\n");
+	deliver("two\n");
+	test_assert(maildir_folder_create(root, "Sub") == 0);
+	test_assert(maildir_folder_path(root, "Sub", sub, sizeof sub) > 0);
+	test_assert(maildir_box_open(&src, root) == 0 && maildir_box_count(src) == 2);
+	test_assert(maildir_box_open(&a, sub) == 0);
+	kw = maildir_box_keyword(a, "Work");
+	test_assert(kw == 0 && maildir_box_keyword(src, "Work") == 0);
+	test_assert(maildir_box_set_flags(src, 0, MAILDIR_F_FLAGGED | MAILDIR_F_SEEN,
+					  MAILDIR_KW('a')) == 0);
+	test_assert(maildir_box_set_flags(src, 1, MAILDIR_F_SEEN, 0) == 0);
+	test_assert(maildir_box_copy(src, idx, 2, a, uids) == 0);
+	test_assert(uids[0] == 1 && uids[1] == 2);
+	test_assert(maildir_tmp_open(&t, sub) == 0 && maildir_tmp_write(&t, "three\n", 6) == 0);
+	test_assert(maildir_box_append(a, &t, MAILDIR_F_DRAFT, MAILDIR_KW('a'), &uid) == 0);
+	test_assert(uid == 3);
+	fl[0] = MAILDIR_F_FLAGGED | MAILDIR_F_SEEN;
+	fl[1] = MAILDIR_F_SEEN;
+	fl[2] = MAILDIR_F_DRAFT;
+	/* Two views see them in new/ with their flags; only one claims each. */
+	test_assert(maildir_box_sync(a, NULL) == 0 && maildir_box_count(a) == 3);
+	test_assert(maildir_box_open(&b, sub) == 0 && maildir_box_count(b) == 3);
+	for (size_t i = 0; i < 3 && maildir_box_count(a) == 3 && maildir_box_count(b) == 3;
+	     i++) {
+		const struct maildir_msg *m = maildir_box_msg(a, i);
+		uint32_t k = i == 1 ? 0 : MAILDIR_KW('a');
+
+		test_assert(m->in_new && maildir_box_msg(b, i)->in_new);
+		test_assert(m->flags == fl[i] && m->keywords == k);
+		test_assert(maildir_box_msg(b, i)->flags == fl[i]);
+		test_assert(exists_in(sub, "new", m->name) && strstr(m->name, ":2,") != NULL);
+		test_assert(maildir_box_claim(a, i) == 1);
+		test_assert(maildir_box_claim(b, i) == 0);
+		m = maildir_box_msg(a, i);
+		test_assert(!m->in_new && m->flags == fl[i] && m->keywords == k);
+		/* the name as it was: one info, not a second ":2," */
+		test_assert(exists_in(sub, "cur", m->name) && strstr(m->name, ":2,") != NULL &&
+			    strstr(strstr(m->name, ":2,") + 3, ":2,") == NULL);
+	}
+	test_assert(maildir_box_sync(b, NULL) == 0 && maildir_box_count(b) == 3);
+	for (size_t i = 0; i < 3 && maildir_box_count(b) == 3; i++)
+		test_assert(!maildir_box_msg(b, i)->in_new && maildir_box_msg(b, i)->flags == fl[i]);
+	maildir_box_close(a);
+	maildir_box_close(b);
+
+	/* A flagged file in new/ recorded by a full sync: a later view, whose uidlist
+	 * matches the directories, must still find it in new/ and claim it. */
+	test_assert(maildir_box_open(&a, sub) == 0);
+	test_assert(maildir_box_copy(src, idx, 1, a, uids) == 0 && uids[0] == 4);
+	maildir_box_close(a);
+	age_dirs_apart_at(sub);
+	test_assert(maildir_box_open(&a, sub) == 0 && maildir_box_count(a) == 4);
+	test_assert(maildir_box_open(&c, sub) == 0 && maildir_box_count(c) == 4);
+	if (maildir_box_count(c) == 4) {
+		test_assert(maildir_box_msg(c, 3)->in_new &&
+			    maildir_box_msg(c, 3)->flags == fl[0]);
+		test_assert(!maildir_box_msg(c, 0)->in_new);
+		test_assert(maildir_box_claim(c, 3) == 1);
+		test_assert(maildir_box_claim(a, 3) == 0);
+		test_assert(maildir_box_msg(c, 3)->flags == fl[0]);
+	}
+	maildir_box_close(a);
+	maildir_box_close(c);
+	maildir_box_close(src);
+	test_end();
 }
 
 /* STATUS from the uidlist header: only while the mtimes recorded with the counts hold. */
@@ -676,7 +772,8 @@ int main(void)
 		test_expunge_and_new, test_flags_keywords, test_change_flags, test_courier,
 		test_corrupt_uidlist, test_dovecot_sizes, test_same_tick_delivery,
 		test_no_cache_after_lock_wait, test_uid_horizon, test_append, test_copy_move,
-		test_renamed_once, test_claim_once, test_peek_status, test_lazy_open, NULL
+		test_renamed_once, test_claim_once, test_peek_status, test_lazy_open,
+		test_recent_with_flags, NULL
 	};
 	int r = test_run(tests);
 	char cmd[PATH_MAX + 16];

@@ -120,6 +120,36 @@ static void test_set_flags(void)
 	test_end();
 }
 
+/* A file in new/ that carries flags (APPEND, COPY with flags): a flag change starts
+ * from the flags of its name and moves it to cur/ with one info. */
+static void test_change_flags_in_new(void)
+{
+	struct maildir_flag_change c = { MAILDIR_F_REPLIED, 0, MAILDIR_F_FLAGGED, 0 };
+	struct maildir_tmp t;
+	char name[MAILDIR_NAME_MAX + 1], n1[MAILDIR_NAME_MAX + 1], want[MAILDIR_NAME_MAX + 1];
+	char *info;
+	uint32_t flags = 0, keywords = 0;
+
+	test_begin("change_flags on a new/ file with flags: merged, moved to cur/");
+	test_assert(maildir_tmp_open(&t, md) == 0 && maildir_tmp_write(&t, "x\n", 2) == 0);
+	test_assert(maildir_tmp_commit(&t, "new", MAILDIR_F_FLAGGED | MAILDIR_F_SEEN,
+				       MAILDIR_KW('b'), name, sizeof name) == 0);
+	info = strstr(name, ":2,");
+	test_assert(info != NULL && strcmp(info, ":2,FSb") == 0 && exists(1, name));
+	test_assert(maildir_msg_change_flags(md, 1, name, &c, n1, sizeof n1, &flags,
+					     &keywords) == 0);
+	test_assert(flags == (MAILDIR_F_REPLIED | MAILDIR_F_SEEN) &&
+		    keywords == MAILDIR_KW('b'));
+	if (info != NULL) {
+		memcpy(want, name, (size_t)(info - name));
+		join(want + (info - name), sizeof want - (size_t)(info - name), ":2,", "RSb");
+		test_assert_str(n1, want);
+	}
+	test_assert(!exists(1, name) && exists(0, n1));
+	test_assert(maildir_msg_expunge(md, 0, n1) == 0);
+	test_end();
+}
+
 static void test_set_flags_race(void)
 {
 	char name[MAILDIR_NAME_MAX + 1], theirs[MAILDIR_NAME_MAX + 1];
@@ -282,7 +312,8 @@ static void test_path(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_set_flags, test_set_flags_race, test_find_same_prefix, test_expunge,
+		test_set_flags, test_change_flags_in_new, test_set_flags_race,
+		test_find_same_prefix, test_expunge,
 		test_expunge_if,
 		test_open, test_path, NULL
 	};
