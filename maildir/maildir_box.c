@@ -80,6 +80,9 @@
 #define BOX_SCAN_PASSES_MAX 6
 /* A generous bound on the coarse clock that stamps nanosecond mtimes (Linux: a jiffy). */
 #define BOX_TICK_NS 50000000LL
+/* Names and keys of a view read from the uidlist are packed into chunks of this size
+ * (a malloc() each would add 16 bytes or more of overhead to some 50 of name). */
+#define BOX_ARENA_CHUNK (256u << 10)
 
 struct maildir_box {
 	char dir[PATH_MAX];
@@ -88,6 +91,9 @@ struct maildir_box {
 	uint32_t uid_horizon;	/* highest UID the view ever held (rule 5) */
 	struct maildir_msg *v;	/* ordered by UID */
 	size_t n;
+	/* Where the names and keys of v live when it was loaded lazily; a message that
+	 * is renamed later gets a malloc()ed name, the old one stays in the chunk. */
+	struct arena *arena;
 	struct maildir_keywords kw;
 	struct timespec new_mtime, cur_mtime;	/* as of the last sync */
 	int synced;		/* a sync has succeeded */
@@ -385,15 +391,75 @@ out:
 	return ret;
 }
 
+/* --- names packed in chunks ------------------------------------------------------- */
+
+struct arena {
+	struct arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* A copy of s[0..len) with a NUL in the newest chunk of *a, NULL with errno ENOMEM. */
+static char *arena_dup(struct arena **a, const char *s, size_t len)
+{
+	char *r;
+
+	if (*a == NULL || (*a)->cap - (*a)->used < len + 1) {
+		size_t cap = len + 1 > BOX_ARENA_CHUNK ? len + 1 : BOX_ARENA_CHUNK;
+		struct arena *c = malloc(sizeof *c + cap);
+
+		if (c == NULL)
+			return NULL;
+		c->next = *a;
+		c->used = 0;
+		c->cap = cap;
+		*a = c;
+	}
+	r = (*a)->data + (*a)->used;
+	memcpy(r, s, len);
+	r[len] = '\0';
+	(*a)->used += len + 1;
+	return r;
+}
+
+/* 1 when p points into a chunk of a (and must not be free()d). */
+static int arena_has(const struct arena *a, const char *p)
+{
+	uintptr_t x = (uintptr_t)p;
+
+	for (; a != NULL; a = a->next)
+		if (x >= (uintptr_t)a->data && x < (uintptr_t)a->data + a->cap)
+			return 1;
+	return 0;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a != NULL) {
+		struct arena *next = a->next;
+		free(a);
+		a = next;
+	}
+}
+
 /* --- building the view ------------------------------------------------------------ */
+
+/* The messages, their names and keys (those in arena a stay there), and a itself. */
+static void msgs_free_in(struct maildir_msg *v, size_t n, struct arena *a)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a == NULL || !arena_has(a, v[i].name))
+			free(v[i].name);
+		if (a == NULL || !arena_has(a, v[i].keys))
+			maildir_keys_free(v[i].keys);
+	}
+	free(v);
+	arena_free(a);
+}
 
 static void msgs_free(struct maildir_msg *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].name);
-		maildir_keys_free(v[i].keys);
-	}
-	free(v);
+	msgs_free_in(v, n, NULL);
 }
 
 static uint64_t key_u64(const char *keys, char k)
@@ -951,7 +1017,8 @@ done:
 	}
 	maildir_keywords_free(&b->kw);
 	b->kw = kw;
-	msgs_free(b->v, b->n);
+	msgs_free_in(b->v, b->n, b->arena);
+	b->arena = NULL;	/* v is made of malloc()ed names */
 	b->v = v;
 	b->n = n;
 	b->uidvalidity = u.uidvalidity;
@@ -1119,48 +1186,131 @@ int maildir_box_pending(const struct maildir_box *b)
 	return b->pending;
 }
 
+/* The next line of fd into *w from *pos (reading more as needed, keeping what is left
+ * of the previous chunk): 1 with *s, *n (without LF and trailing CRs), 0 at the end of
+ * the file, -1 with errno. A last line without LF is EINVAL: a torn append, never a
+ * record the header counted. */
+static int stream_line(int fd, struct buf *w, size_t *pos, const char **s, size_t *n)
+{
+	for (;;) {
+		const char *p = w->s != NULL ? w->s + *pos : NULL;
+		const char *nl = p != NULL ? memchr(p, '\n', w->len - *pos) : NULL;
+		ssize_t got;
+
+		if (nl != NULL) {
+			const char *e = nl;
+
+			while (e > p && e[-1] == '\r')
+				e--;
+			*s = p;
+			*n = (size_t)(e - p);
+			*pos = (size_t)(nl - w->s) + 1;
+			return 1;
+		}
+		/* Keep the partial line, drop what was consumed, read the next chunk. */
+		if (*pos > 0) {
+			memmove(w->s, w->s + *pos, w->len - *pos);
+			w->len -= *pos;
+			*pos = 0;
+		}
+		if (buf_reserve(w, BOX_READ_CHUNK) < 0)
+			return -1;
+		do
+			got = read(fd, w->s + w->len, BOX_READ_CHUNK);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			if (w->len == 0)
+				return 0;
+			errno = EINVAL;
+			return -1;
+		}
+		w->len += (size_t)got;
+	}
+}
+
+/* Rule 7, as maildir_uidlist_parse would read the header line and the first pending_n
+ * records, but streamed: the view is built record by record, with names and keys
+ * packed in an arena, so that the uidlist's text and a parsed copy of every record
+ * are never in memory beside the view (for 100,000 messages, megabytes each). */
 int maildir_box_load(struct maildir_box *b)
 {
 	struct maildir_uidlist u = { 0 };
 	struct maildir_msg *v = NULL;
-	struct buf text;
-	const char *p, *end;
-	size_t n = 0;
-	int ret = -1, e;
+	struct arena *a = NULL;
+	struct buf w;
+	const char *s;
+	size_t n = 0, len, pos = 0;
+	uint32_t nextuid;
+	int ret = -1, e, r;
 
 	if (!b->pending)
 		return 0;
-	buf_init(&text, MAILDIR_UIDLIST_MAX);
-	if (io_read_fd(b->pending_fd, &text) < 0)
-		goto out;
-	/* The header line and exactly the records counted: later appends, even one
-	 * being written right now, are left for the next sync. */
-	p = buf_str(&text);
-	end = p + text.len;
-	for (size_t k = 0; k <= b->pending_n; k++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL) {
+	buf_init(&w, MAILDIR_UIDLIST_MAX);
+	r = stream_line(b->pending_fd, &w, &pos, &s, &len);
+	if (r <= 0) {
+		if (r == 0)
 			errno = EINVAL;
-			goto out;
-		}
-		p = nl + 1;
-	}
-	if (maildir_uidlist_parse(buf_str(&text), (size_t)(p - buf_str(&text)), 0, &u,
-				  NULL) < 0)
 		goto out;
-	if (u.n != b->pending_n || u.uidvalidity != b->uidvalidity) {
+	}
+	/* The header alone (with its LF, as parse wants a whole line). */
+	{
+		char *hdr = malloc(len + 2);
+
+		if (hdr == NULL)
+			goto out;
+		memcpy(hdr, s, len);
+		hdr[len] = '\n';
+		hdr[len + 1] = '\0';
+		r = maildir_uidlist_parse(hdr, len + 1, 0, &u, NULL);
+		free(hdr);
+		if (r < 0)
+			goto out;
+	}
+	if (u.uidvalidity != b->uidvalidity) {
 		errno = EINVAL;
 		goto out;
 	}
-	buf_free(&text);
-	if (view_from_uidlist(&v, &n, &u) < 0)
+	nextuid = u.nextuid;
+	v = calloc(b->pending_n + 1, sizeof *v);
+	if (v == NULL)
 		goto out;
+	/* Exactly the records counted: later appends, even one being written right now,
+	 * are left for the next sync. A blank line among them breaks the count. */
+	while (n < b->pending_n) {
+		struct maildir_uidline rec;
+		char *name, *keys;
+
+		r = stream_line(b->pending_fd, &w, &pos, &s, &len);
+		if (r <= 0) {
+			if (r == 0)
+				errno = EINVAL;
+			goto out;
+		}
+		if (maildir_uidlist_record(u.version, s, len, &rec) < 0)
+			goto out;
+		if (n > 0 && rec.uid <= v[n - 1].uid) {
+			errno = EINVAL;
+			goto out;
+		}
+		name = arena_dup(&a, rec.name, rec.nlen);
+		keys = rec.klen == 0 ? maildir_keys_dup("", 0) : arena_dup(&a, rec.keys, rec.klen);
+		if (name == NULL || keys == NULL)
+			goto out;
+		msg_fill_own(&v[n++], rec.uid, name, -1, keys);
+		if (nextuid <= rec.uid)
+			nextuid = rec.uid == UINT32_MAX ? UINT32_MAX : rec.uid + 1;
+	}
 	b->v = v;
 	b->n = n;
-	if (u.nextuid > b->nextuid)
-		b->nextuid = u.nextuid;
-	if (n > 0 && v[n - 1].uid > b->uid_horizon)
-		b->uid_horizon = v[n - 1].uid;
+	b->arena = a;
+	v = NULL;
+	a = NULL;
+	if (nextuid > b->nextuid)
+		b->nextuid = nextuid;
+	if (n > 0 && b->v[n - 1].uid > b->uid_horizon)
+		b->uid_horizon = b->v[n - 1].uid;
 	b->complete = 1;
 	b->synced = 1;
 	close(b->pending_fd);
@@ -1169,8 +1319,12 @@ int maildir_box_load(struct maildir_box *b)
 	ret = 0;
 out:
 	e = errno;
-	buf_free(&text);
+	buf_free(&w);
 	maildir_uidlist_free(&u);
+	if (v != NULL)
+		msgs_free_in(v, n, a);
+	else
+		arena_free(a);
 	errno = e;
 	return ret;
 }
@@ -1205,7 +1359,7 @@ void maildir_box_close(struct maildir_box *b)
 		return;
 	if (b->pending)
 		close(b->pending_fd);
-	msgs_free(b->v, b->n);
+	msgs_free_in(b->v, b->n, b->arena);
 	maildir_keywords_free(&b->kw);
 	free(b);
 }
@@ -1263,7 +1417,8 @@ long maildir_box_find(const struct maildir_box *b, uint32_t uid)
 
 /* --- finding renamed files: one scan for the whole view --------------------------- */
 
-static int msg_set_name(struct maildir_msg *m, const char *name, int in_new)
+static int msg_set_name(struct maildir_box *b, struct maildir_msg *m, const char *name,
+			int in_new)
 {
 	char *dup;
 
@@ -1274,7 +1429,8 @@ static int msg_set_name(struct maildir_msg *m, const char *name, int in_new)
 	dup = strdup(name);
 	if (dup == NULL)
 		return -1;
-	free(m->name);
+	if (!arena_has(b->arena, m->name))
+		free(m->name);
 	m->name = dup;
 	m->in_new = in_new;
 	return 0;
@@ -1323,7 +1479,7 @@ static int box_refresh(struct maildir_box *b, size_t i, int *found_r)
 				missing++;
 				continue;
 			}
-			if (msg_set_name(&b->v[k], l.v[e].name, l.v[e].in_new) < 0) {
+			if (msg_set_name(b, &b->v[k], l.v[e].name, l.v[e].in_new) < 0) {
 				basemap_free(&m);
 				goto out;
 			}
@@ -1393,7 +1549,7 @@ int maildir_box_open_msg(struct maildir_box *b, size_t i)
 	fd = maildir_msg_open_with(&fc_f, b->dir, &in_new, name);
 	if (fd < 0)
 		return -1;
-	if (msg_set_name(m, name, in_new) < 0) {
+	if (msg_set_name(b, m, name, in_new) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -1499,7 +1655,7 @@ int maildir_box_change_flags(struct maildir_box *b, size_t i,
 	if (maildir_msg_change_flags_with(&fc_f, b->dir, m->in_new, m->name, c, newname,
 					  sizeof newname, &flags, &keywords) < 0)
 		return -1;
-	if (msg_set_name(m, newname, 0) < 0)
+	if (msg_set_name(b, m, newname, 0) < 0)
 		return -1;
 	m->flags = flags;
 	m->keywords = keywords;
@@ -1529,7 +1685,7 @@ int maildir_box_claim(struct maildir_box *b, size_t i)
 	 * count the message as its own (it is in cur/ now, or expunged). */
 	if (rename(from, to) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (msg_set_name(m, next, 0) < 0)
+	if (msg_set_name(b, m, next, 0) < 0)
 		return -1;
 	return 1;
 }
