@@ -22,16 +22,17 @@
 
 #include "maildir_keywords.h"
 
+/* One per message of a view, so ordered to leave no padding (56 bytes on LP64). */
 struct maildir_msg {
 	uint32_t uid;
 	uint32_t flags;		/* MAILDIR_FLAG() bits */
 	uint32_t keywords;	/* MAILDIR_KW() bits, names in maildir_box_keywords() */
+	int in_new;		/* file is in new/ (RFC 3501 \Recent candidates) */
 	uint64_t size;		/* file size, or MAILDIR_SIZE_UNKNOWN until asked */
 	uint64_t vsize;		/* size with CR LF line ends (RFC822.SIZE), or unknown */
 	time_t internaldate;	/* file mtime (RFC 3501 2.3.3), or 0 until asked */
 	char *name;		/* current file name */
 	char *keys;		/* uidlist record fields, e.g. "P<pop3 uidl>" (may be "") */
-	int in_new;		/* file is in new/ (RFC 3501 \Recent candidates) */
 };
 
 struct maildir_box;
