@@ -109,7 +109,7 @@ static void test_delivery_order(void)
 		test_assert_str(maildir_box_msg(b, 3)->name, "1000.M30P1Q1.h,S=1");
 		test_assert(maildir_box_msg(b, 0)->uid == 1 && maildir_box_msg(b, 3)->uid == 4);
 		test_assert(maildir_box_msg(b, 2)->flags == MAILDIR_F_SEEN && !maildir_box_msg(b, 2)->in_new && maildir_box_msg(b, 0)->in_new);
-		test_assert(maildir_box_msg(b, 0)->size == 1);
+		test_assert(maildir_box_msg_size(b, 0) == 1);
 	}
 	v = maildir_box_uidvalidity(b);
 	maildir_box_close(b);
@@ -291,12 +291,12 @@ static void test_dovecot_sizes(void)
 	test_assert(maildir_box_open(&b, root) == 0);
 	test_assert(maildir_box_count(b) == 2);
 	if (maildir_box_count(b) == 2) {
-		test_assert(maildir_box_msg(b, 0)->uid == 25017 && maildir_box_msg(b, 0)->vsize == 2481);
+		test_assert(maildir_box_msg(b, 0)->uid == 25017 && maildir_box_msg_vsize(b, 0) == 2481);
 		test_assert(maildir_box_msg(b, 0)->flags == MAILDIR_F_FLAGGED);
 		test_assert(maildir_box_msg(b, 1)->uid == 25022);
-		test_assert(maildir_box_msg(b, 1)->size == MAILDIR_SIZE_UNKNOWN);
+		test_assert(maildir_box_msg_size(b, 1) == MAILDIR_SIZE_UNKNOWN);
 		test_assert(maildir_box_sizes(b, 1) == 0);
-		test_assert(maildir_box_msg(b, 1)->size == 5 && maildir_box_msg(b, 1)->vsize == 6);
+		test_assert(maildir_box_msg_size(b, 1) == 5 && maildir_box_msg_vsize(b, 1) == 6);
 	}
 	test_assert(maildir_box_nextuid(b) == 25023 && maildir_box_uidvalidity(b) == 1275660208);
 	maildir_box_close(b);
@@ -425,7 +425,7 @@ static void test_append(void)
 	test_assert(maildir_box_msg(b, 2)->flags == MAILDIR_F_SEEN);
 	test_assert(maildir_box_msg(b, 3)->uid == 4);
 	test_assert(maildir_box_internaldate(b, 1) == 0 &&
-		    maildir_box_msg(b, 1)->internaldate == 1000000000);
+		    maildir_box_msg_internaldate(b, 1) == 1000000000);
 	maildir_changes_free(&c);
 	maildir_box_close(b);
 	test_end();
