@@ -80,9 +80,10 @@
 #define BOX_SCAN_PASSES_MAX 6
 /* A generous bound on the coarse clock that stamps nanosecond mtimes (Linux: a jiffy). */
 #define BOX_TICK_NS 50000000LL
-/* Names and keys of a view read from the uidlist are packed into chunks of this size
- * (a malloc() each would add 16 bytes or more of overhead to some 50 of name). */
-#define BOX_ARENA_CHUNK (256u << 10)
+/* Names and keys of a view are packed into chunks of this size (a malloc() each would
+ * add 16 bytes or more of overhead to some 50 of name), less room for malloc's own
+ * header and ours, so that a chunk takes whole pages. */
+#define BOX_ARENA_CHUNK ((256u << 10) - 64)
 
 /* What a message's 24-byte record leaves out: sizes learnt from the file where the
  * name and keys do not give them, and an INTERNALDATE that does not fit in 32 bits.
@@ -420,11 +421,12 @@ struct arena {
 	char data[];
 };
 
-/* "name\0keys\0" in the newest chunk of *a, NULL with errno ENOMEM. */
+/* "name\0keys\0" in the newest chunk of *a ("name\0" when klen is 0), NULL with errno
+ * ENOMEM. */
 static char *arena_put(struct arena **a, const char *name, size_t nlen, const char *keys,
 		       size_t klen)
 {
-	size_t len = nlen + klen + 2;
+	size_t len = nlen + 1 + (klen > 0 ? klen + 1 : 0);
 	char *r;
 
 	if (*a == NULL || (*a)->cap - (*a)->used < len) {
@@ -441,8 +443,10 @@ static char *arena_put(struct arena **a, const char *name, size_t nlen, const ch
 	r = (*a)->data + (*a)->used;
 	memcpy(r, name, nlen);
 	r[nlen] = '\0';
-	memcpy(r + nlen + 1, keys, klen);
-	r[nlen + 1 + klen] = '\0';
+	if (klen > 0) {
+		memcpy(r + nlen + 1, keys, klen);
+		r[nlen + 1 + klen] = '\0';
+	}
 	(*a)->used += len;
 	return r;
 }
@@ -533,9 +537,10 @@ static void view_free(struct view *w)
 	memset(w, 0, sizeof *w);
 }
 
+/* Most records have no keys: those store no byte for them. */
 static const char *msg_keys(const struct maildir_msg *m)
 {
-	return m->name + strlen(m->name) + 1;
+	return m->x_keys ? m->name + strlen(m->name) + 1 : "";
 }
 
 static uint64_t key_u64(const char *keys, char k)
@@ -637,6 +642,7 @@ static int msg_fill(struct view *w, struct maildir_msg *m, uint32_t uid, const c
 	if (m->name == NULL)
 		return -1;
 	parsed = maildir_name_parse(m->name, &mn) == 0;
+	m->x_keys = klen > 0;
 	m->uid = uid;
 	m->in_new = in_new >= 0 ? in_new != 0 : parsed && mn.sep == 0;
 	if (parsed) {
@@ -1586,11 +1592,12 @@ static int msg_set_name(struct maildir_box *b, struct maildir_msg *m, const char
 		const char *keys = msg_keys(m);
 		size_t nlen = strlen(name), klen = strlen(keys);
 
-		dup = malloc(nlen + klen + 2);
+		dup = malloc(nlen + 1 + (klen > 0 ? klen + 1 : 0));
 		if (dup == NULL)
 			return -1;
 		memcpy(dup, name, nlen + 1);
-		memcpy(dup + nlen + 1, keys, klen + 1);
+		if (klen > 0)
+			memcpy(dup + nlen + 1, keys, klen + 1);
 	}
 	if (!arena_has(b->w.arena, m->name))
 		free(m->name);

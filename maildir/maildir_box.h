@@ -28,12 +28,13 @@
  * record's keys follow the name, and INTERNALDATE is a 32-bit count of seconds unless
  * it does not fit. Read those with the maildir_box_msg_*() accessors below. */
 struct maildir_msg {
-	char *name;		/* current file name (then a NUL and the record's keys) */
+	char *name;		/* current file name (then a NUL and any record keys) */
 	uint32_t uid;
 	uint32_t flags;		/* MAILDIR_FLAG() bits */
 	uint32_t keywords : 26;	/* MAILDIR_KW() bits, names in maildir_box_keywords() */
 	uint32_t in_new : 1;	/* file is in new/ (RFC 3501 \Recent candidates) */
 	uint32_t x_more : 1;	/* private to maildir_box.c: see maildir_box_msg_*() */
+	uint32_t x_keys : 1;	/* private to maildir_box.c: see maildir_box_msg_keys */
 	uint32_t x_date;	/* private to maildir_box.c: see maildir_box_msg_internaldate */
 };
 
