@@ -70,7 +70,7 @@ static int put_internaldate(struct imap *s, size_t i, size_t j)
 	if (maildir_box_internaldate(s->box, j) < 0)
 		return -1;
 	/* Dates in UTC: the file keeps no zone, and a fixed zone keeps replies stable. */
-	imap_format_datetime(maildir_box_msg(s->box, j)->internaldate, 0, date, sizeof date);
+	imap_format_datetime(maildir_box_msg_internaldate(s->box, j), 0, date, sizeof date);
 	out_printf(&s->out, "INTERNALDATE \"%s\"", date);
 	return 0;
 }
@@ -81,7 +81,7 @@ static int put_size(struct imap *s, size_t i, size_t j)
 	if (maildir_box_sizes(s->box, j) < 0)
 		return -1;
 	out_printf(&s->out, "RFC822.SIZE %llu",
-		   (unsigned long long)maildir_box_msg(s->box, j)->vsize);
+		   (unsigned long long)maildir_box_msg_vsize(s->box, j));
 	return 0;
 }
 

@@ -39,10 +39,12 @@ struct imap_opts {
 /* Per-message session data, parallel to the view (sequence number n is index n-1). */
 struct imap_msg {
 	uint32_t uid;
-	int recent;		/* \Recent: claimed from new/ by this session */
 	/* The flags and keywords the session last saw: what FETCH FLAGS answers for a
-	 * message expunged by another process but still in the client's view. */
-	uint32_t flags, keywords;
+	 * message expunged by another process but still in the client's view. Keywords
+	 * are 26 letters (MAILDIR_KW): \Recent shares their word, 12 bytes a message. */
+	uint32_t flags;
+	uint32_t keywords : 31;
+	uint32_t recent : 1;	/* \Recent: claimed from new/ by this session */
 };
 
 struct imap {

@@ -33,19 +33,34 @@ int imap_mailbox_path(struct imap *s, const char *name, char *out, size_t outsz)
 				   outsz);
 }
 
+/* Room for n more messages: once for the whole folder at SELECT, so that a large one
+ * is not copied by doubling (which also leaves up to half the last array unused). */
+static int view_reserve(struct imap *s, size_t n)
+{
+	struct imap_msg *m;
+
+	if (s->cap - s->n >= n)
+		return 0;
+	if (n > SIZE_MAX / sizeof *m - s->n) {
+		errno = ENOMEM;
+		return -1;
+	}
+	m = realloc(s->m, (s->n + n) * sizeof *m);
+	if (m == NULL)
+		return -1;
+	s->m = m;
+	s->cap = s->n + n;
+	return 0;
+}
+
 static int view_add(struct imap *s, uint32_t uid, int recent)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap == 0 ? 64 : s->cap * 2;
-		struct imap_msg *m = realloc(s->m, cap * sizeof *m);
-
-		if (m == NULL)
-			return -1;
-		s->m = m;
-		s->cap = cap;
-	}
+	if (s->n == s->cap && view_reserve(s, s->cap == 0 ? 64 : s->cap) < 0)
+		return -1;
 	s->m[s->n].uid = uid;
-	s->m[s->n].recent = recent;
+	s->m[s->n].recent = recent != 0;
+	s->m[s->n].flags = 0;
+	s->m[s->n].keywords = 0;
 	s->n++;
 	return 0;
 }
@@ -209,6 +224,10 @@ static int select_box(struct imap *s, struct imap_cmd *c, int readonly)
 	}
 	s->readonly = readonly;
 	snprintf(s->box_name, sizeof s->box_name, "%s", name);
+	if (view_reserve(s, maildir_box_count(s->box)) < 0) {
+		imap_mailbox_close(s);
+		return -1;
+	}
 	for (size_t i = 0; i < maildir_box_count(s->box); i++) {
 		int r = claim(s, i);
 		const struct maildir_msg *m = maildir_box_msg(s->box, i);
@@ -260,9 +279,13 @@ int imap_mailbox_load(struct imap *s)
 		return -1;	/* the numbers SELECT gave cannot be kept: end the session */
 	}
 	/* Nothing was in new/ (maildir_box_open_lazy), so nothing is \Recent. */
-	for (size_t i = 0; i < told; i++)
+	if (view_reserve(s, told) < 0)
+		return -1;
+	for (size_t i = 0; i < told; i++) {
 		if (view_add(s, maildir_box_msg(s->box, i)->uid, 0) < 0)
 			return -1;
+		imap_view_note_flags(s, s->n - 1, i);
+	}
 	return 0;
 }
 

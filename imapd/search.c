@@ -54,12 +54,12 @@ static int get(struct search_msg *m, int need)
 		/* RFC822.SIZE as FETCH gives it: CRLF octets, from ,W= when named */
 		if (maildir_box_sizes(box, x->j) < 0)
 			return -1;
-		m->size = maildir_box_msg(box, x->j)->vsize;
+		m->size = maildir_box_msg_vsize(box, x->j);
 		return 0;
 	case SEARCH_NEED_DATE:
 		if (maildir_box_internaldate(box, x->j) < 0)
 			return -1;
-		m->internaldate = maildir_box_msg(box, x->j)->internaldate;
+		m->internaldate = maildir_box_msg_internaldate(box, x->j);
 		return 0;
 	default:
 		return map_message(x, m);

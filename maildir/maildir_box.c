@@ -87,14 +87,42 @@
 #define BOX_TICK_NS 50000000LL
 /* A Z field without counts (as written before they were added). */
 #define BOX_IN_NEW_UNKNOWN SIZE_MAX
+/* Names and keys of a view are packed into chunks of this size (a malloc() each would
+ * add 16 bytes or more of overhead to some 50 of name), less room for malloc's own
+ * header and ours, so that a chunk takes whole pages. */
+#define BOX_ARENA_CHUNK ((256u << 10) - 64)
+
+/* What a message's 24-byte record leaves out: sizes learnt from the file where the
+ * name and keys do not give them, and an INTERNALDATE that does not fit in 32 bits.
+ * Few messages have one (a folder whose names carry ,S= and ,W= has none), so they
+ * are kept apart, in a hash by UID (UIDs are never 0: 0 marks a free slot). */
+struct extra {
+	uint32_t uid;
+	uint64_t size, vsize;	/* MAILDIR_SIZE_UNKNOWN: as the name and keys say */
+	time_t date;		/* 0: as x_date says */
+};
+
+struct extra_tab {
+	struct extra *slot;
+	size_t cap, n;		/* cap a power of two, or 0 */
+};
+
+/* A view's messages and what they point to. Names (each followed by its keys) are
+ * packed in the arena's chunks, except a renamed message's new name, which is
+ * malloc()ed (the old one stays in its chunk until the view is freed). */
+struct view {
+	struct maildir_msg *v;
+	size_t n;
+	struct arena *arena;
+	struct extra_tab x;
+};
 
 struct maildir_box {
 	char dir[PATH_MAX];
 	uint32_t uidvalidity;
 	uint32_t nextuid;
 	uint32_t uid_horizon;	/* highest UID the view ever held (rule 5) */
-	struct maildir_msg *v;	/* ordered by UID */
-	size_t n;
+	struct view w;		/* the messages, ordered by UID */
 	struct maildir_keywords kw;
 	struct timespec new_mtime, cur_mtime;	/* as of the last sync */
 	int synced;		/* a sync has succeeded */
@@ -402,15 +430,134 @@ out:
 	return ret;
 }
 
+/* --- names packed in chunks ------------------------------------------------------- */
+
+struct arena {
+	struct arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* "name\0keys\0" in the newest chunk of *a ("name\0" when klen is 0), NULL with errno
+ * ENOMEM. */
+static char *arena_put(struct arena **a, const char *name, size_t nlen, const char *keys,
+		       size_t klen)
+{
+	size_t len = nlen + 1 + (klen > 0 ? klen + 1 : 0);
+	char *r;
+
+	if (*a == NULL || (*a)->cap - (*a)->used < len) {
+		size_t cap = len > BOX_ARENA_CHUNK ? len : BOX_ARENA_CHUNK;
+		struct arena *c = malloc(sizeof *c + cap);
+
+		if (c == NULL)
+			return NULL;
+		c->next = *a;
+		c->used = 0;
+		c->cap = cap;
+		*a = c;
+	}
+	r = (*a)->data + (*a)->used;
+	memcpy(r, name, nlen);
+	r[nlen] = '\0';
+	if (klen > 0) {
+		memcpy(r + nlen + 1, keys, klen);
+		r[nlen + 1 + klen] = '\0';
+	}
+	(*a)->used += len;
+	return r;
+}
+
+/* 1 when p points into a chunk of a (and must not be free()d). */
+static int arena_has(const struct arena *a, const char *p)
+{
+	uintptr_t x = (uintptr_t)p;
+
+	for (; a != NULL; a = a->next)
+		if (x >= (uintptr_t)a->data && x < (uintptr_t)a->data + a->cap)
+			return 1;
+	return 0;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a != NULL) {
+		struct arena *next = a->next;
+		free(a);
+		a = next;
+	}
+}
+
+/* --- what a record leaves out ----------------------------------------------------- */
+
+static size_t extra_home(const struct extra_tab *t, uint32_t uid)
+{
+	return (size_t)((uid * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (t->cap - 1);
+}
+
+static struct extra *extra_find(const struct extra_tab *t, uint32_t uid)
+{
+	if (t->cap == 0)
+		return NULL;
+	for (size_t h = extra_home(t, uid); t->slot[h].uid != 0; h = (h + 1) & (t->cap - 1))
+		if (t->slot[h].uid == uid)
+			return &t->slot[h];
+	return NULL;
+}
+
+/* The entry of uid, added (as "nothing known") when absent. NULL with errno ENOMEM. */
+static struct extra *extra_get(struct extra_tab *t, uint32_t uid)
+{
+	struct extra *e = extra_find(t, uid);
+	size_t h;
+
+	if (e != NULL)
+		return e;
+	if ((t->n + 1) * 2 > t->cap) {
+		struct extra_tab g = { NULL, t->cap == 0 ? 16 : t->cap * 2, 0 };
+
+		g.slot = calloc(g.cap, sizeof *g.slot);
+		if (g.slot == NULL)
+			return NULL;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (t->slot[i].uid == 0)
+				continue;
+			for (h = extra_home(&g, t->slot[i].uid); g.slot[h].uid != 0;
+			     h = (h + 1) & (g.cap - 1))
+				;
+			g.slot[h] = t->slot[i];
+			g.n++;
+		}
+		free(t->slot);
+		*t = g;
+	}
+	for (h = extra_home(t, uid); t->slot[h].uid != 0; h = (h + 1) & (t->cap - 1))
+		;
+	e = &t->slot[h];
+	e->uid = uid;
+	e->size = e->vsize = MAILDIR_SIZE_UNKNOWN;
+	e->date = 0;
+	t->n++;
+	return e;
+}
+
 /* --- building the view ------------------------------------------------------------ */
 
-static void msgs_free(struct maildir_msg *v, size_t n)
+static void view_free(struct view *w)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].name);
-		maildir_keys_free(v[i].keys);
-	}
-	free(v);
+	for (size_t i = 0; i < w->n; i++)
+		if (!arena_has(w->arena, w->v[i].name))
+			free(w->v[i].name);
+	free(w->v);
+	arena_free(w->arena);
+	free(w->x.slot);
+	memset(w, 0, sizeof *w);
+}
+
+/* Most records have no keys: those store no byte for them. */
+static const char *msg_keys(const struct maildir_msg *m)
+{
+	return m->x_keys ? m->name + strlen(m->name) + 1 : "";
 }
 
 static uint64_t key_u64(const char *keys, char k)
@@ -424,50 +571,103 @@ static uint64_t key_u64(const char *keys, char k)
 	return r;
 }
 
-/* msg_fill taking name and keys (malloc()ed) as the message's own. */
-static void msg_fill_own(struct maildir_msg *m, uint32_t uid, char *name, int in_new,
-			 char *keys)
+/* Sizes as they were learnt, else as the name says, else as the keys say. */
+static void msg_sizes(const struct view *w, const struct maildir_msg *m, uint64_t *size_r,
+		      uint64_t *vsize_r)
+{
+	const struct extra *e = m->x_more ? extra_find(&w->x, m->uid) : NULL;
+	struct maildir_name mn;
+	uint64_t size = MAILDIR_SIZE_UNKNOWN, vsize = MAILDIR_SIZE_UNKNOWN;
+
+	if (e != NULL) {
+		size = e->size;
+		vsize = e->vsize;
+	}
+	if (size != MAILDIR_SIZE_UNKNOWN && vsize != MAILDIR_SIZE_UNKNOWN)
+		goto out;
+	if (maildir_name_parse(m->name, &mn) == 0) {
+		if (size == MAILDIR_SIZE_UNKNOWN)
+			size = mn.size;
+		if (vsize == MAILDIR_SIZE_UNKNOWN)
+			vsize = mn.vsize;
+	}
+	if (size == MAILDIR_SIZE_UNKNOWN)
+		size = key_u64(msg_keys(m), 'S');
+	if (vsize == MAILDIR_SIZE_UNKNOWN)
+		vsize = key_u64(msg_keys(m), 'W');
+out:
+	*size_r = size;
+	*vsize_r = vsize;
+}
+
+/* Learnt sizes (MAILDIR_SIZE_UNKNOWN leaves one as it was). 0, or -1 ENOMEM. */
+static int msg_learn_sizes(struct view *w, struct maildir_msg *m, uint64_t size,
+			   uint64_t vsize)
+{
+	struct extra *e = extra_get(&w->x, m->uid);
+
+	if (e == NULL)
+		return -1;
+	m->x_more = 1;
+	if (size != MAILDIR_SIZE_UNKNOWN)
+		e->size = size;
+	if (vsize != MAILDIR_SIZE_UNKNOWN)
+		e->vsize = vsize;
+	return 0;
+}
+
+static time_t msg_date(const struct view *w, const struct maildir_msg *m)
+{
+	const struct extra *e;
+
+	if (m->x_date != 0 || !m->x_more)
+		return (time_t)m->x_date;
+	e = extra_find(&w->x, m->uid);
+	return e != NULL ? e->date : 0;
+}
+
+/* 0, or -1 ENOMEM. t is not 0. */
+static int msg_learn_date(struct view *w, struct maildir_msg *m, time_t t)
+{
+	struct extra *e;
+
+	if (t > 0 && (uintmax_t)t <= UINT32_MAX) {
+		m->x_date = (uint32_t)t;
+		return 0;
+	}
+	e = extra_get(&w->x, m->uid);
+	if (e == NULL)
+		return -1;
+	m->x_more = 1;
+	e->date = t;
+	return 0;
+}
+
+/* Message m of view w: name and keys copied into w's arena, flags from the name.
+ * in_new < 0: not known (no readdir was done). A name with info is then taken to be
+ * in cur/ (flag changes move files there), one without in new/; a wrong guess is
+ * corrected by maildir_msg_open()/set_flags(), which follow the base name. Trap: a
+ * name with flags may be in new/ (APPEND, COPY), and a wrong guess there loses its
+ * \Recent: sync guesses only when the header's count of files in new/ agrees. 0, or
+ * -1 with errno ENOMEM. */
+static int msg_fill(struct view *w, struct maildir_msg *m, uint32_t uid, const char *name,
+		    size_t nlen, const char *keys, size_t klen, int in_new)
 {
 	struct maildir_name mn;
-	int parsed = maildir_name_parse(name, &mn) == 0;
+	int parsed;
 
 	memset(m, 0, sizeof *m);
+	m->name = arena_put(&w->arena, name, nlen, keys, klen);
+	if (m->name == NULL)
+		return -1;
+	parsed = maildir_name_parse(m->name, &mn) == 0;
+	m->x_keys = klen > 0;
 	m->uid = uid;
-	m->in_new = in_new >= 0 ? in_new : parsed && mn.sep == 0;
-	m->name = name;
-	m->keys = keys;
-	m->size = m->vsize = MAILDIR_SIZE_UNKNOWN;
+	m->in_new = in_new >= 0 ? in_new != 0 : parsed && mn.sep == 0;
 	if (parsed) {
 		m->flags = mn.flags;
 		m->keywords = mn.keywords;
-		m->size = mn.size;
-		m->vsize = mn.vsize;
 	}
-	if (m->size == MAILDIR_SIZE_UNKNOWN)
-		m->size = key_u64(keys, 'S');
-	if (m->vsize == MAILDIR_SIZE_UNKNOWN)
-		m->vsize = key_u64(keys, 'W');
-}
-
-/* in_new < 0: not known (no readdir was done, and the uidlist header does not say
- * that new/ was empty). A name with info is then taken to be in cur/ (flag changes
- * move files there), one without in new/; a wrong guess is corrected by
- * maildir_msg_open()/set_flags(), which follow the base name. Trap: a name with
- * flags may be in new/ (APPEND, COPY), and a wrong guess there loses its \Recent:
- * sync guesses only when the header's count of files in new/ agrees. */
-static int msg_fill(struct maildir_msg *m, uint32_t uid, const char *name, int in_new,
-		    const char *keys)
-{
-	char *n = strdup(name);
-	char *k = maildir_keys_dup(keys != NULL ? keys : "", keys != NULL ? strlen(keys) : 0);
-
-	if (n == NULL || k == NULL) {
-		free(n);
-		maildir_keys_free(k);
-		memset(m, 0, sizeof *m);
-		return -1;
-	}
-	msg_fill_own(m, uid, n, in_new, k);
 	return 0;
 }
 
@@ -576,23 +776,29 @@ static int uidlist_load(const char *dir, struct maildir_uidlist *u, int *exists_
 	return 0;
 }
 
-/* The view from records alone (the unchanged-folder shortcut). The records' names
- * and keys move into the view (u keeps its UIDs, names NULL): a copy would double the
- * memory of a large folder at its peak. */
-static int view_from_uidlist(struct maildir_msg **v_r, size_t *n_r,
-			     struct maildir_uidlist *u, int in_new)
+/* The view from records alone (the unchanged-folder shortcut), in_new as msg_fill
+ * takes it. Each record's name and keys are freed once copied into the view (u keeps
+ * its UIDs, names NULL): holding both would double the memory of a large folder at
+ * its peak. */
+static int view_from_uidlist(struct view *w, struct maildir_uidlist *u, int in_new)
 {
-	struct maildir_msg *v = calloc(u->n + 1, sizeof *v);
-
-	if (v == NULL)
+	memset(w, 0, sizeof *w);
+	w->v = calloc(u->n + 1, sizeof *w->v);
+	if (w->v == NULL)
 		return -1;
 	for (size_t i = 0; i < u->n; i++) {
-		msg_fill_own(&v[i], u->v[i].uid, u->v[i].name, in_new, u->v[i].keys);
-		u->v[i].name = NULL;
-		u->v[i].keys = NULL;
+		struct maildir_uidrec *r = &u->v[i];
+		if (msg_fill(w, &w->v[i], r->uid, r->name, strlen(r->name), r->keys,
+			     strlen(r->keys), in_new) < 0) {
+			view_free(w);
+			return -1;
+		}
+		w->n = i + 1;
+		free(r->name);
+		maildir_keys_free(r->keys);
+		r->name = NULL;
+		r->keys = NULL;
 	}
-	*v_r = v;
-	*n_r = u->n;
 	return 0;
 }
 
@@ -610,15 +816,14 @@ static size_t bare_names(const struct maildir_uidlist *u)
 }
 
 /* The view from a scan matched against u (every entry has a record by now). */
-static int view_from_scan(struct maildir_msg **v_r, size_t *n_r,
-			  const struct maildir_uidlist *u, const struct maildir_list *l,
-			  const struct match *mt)
+static int view_from_scan(struct view *w, const struct maildir_uidlist *u,
+			  const struct maildir_list *l, const struct match *mt)
 {
-	struct maildir_msg *v = calloc(u->n + 1, sizeof *v);
-	size_t n = 0;
 	long *file_of = malloc((u->n + 1) * sizeof *file_of);
 
-	if (v == NULL || file_of == NULL)
+	memset(w, 0, sizeof *w);
+	w->v = calloc(u->n + 1, sizeof *w->v);
+	if (w->v == NULL || file_of == NULL)
 		goto fail;
 	for (size_t i = 0; i < u->n; i++)
 		file_of[i] = -1;
@@ -627,20 +832,20 @@ static int view_from_scan(struct maildir_msg **v_r, size_t *n_r,
 			file_of[mt->rec_of[i]] = (long)i;
 	for (size_t i = 0; i < u->n; i++) {
 		const struct maildir_entry *e;
+		const char *keys = u->v[i].keys != NULL ? u->v[i].keys : "";
 		if (file_of[i] < 0)
 			continue;
 		e = &l->v[file_of[i]];
-		if (msg_fill(&v[n++], u->v[i].uid, e->name, e->in_new, u->v[i].keys) < 0)
+		if (msg_fill(w, &w->v[w->n], u->v[i].uid, e->name, strlen(e->name), keys,
+			     strlen(keys), e->in_new) < 0)
 			goto fail;
+		w->n++;
 	}
 	free(file_of);
-	*v_r = v;
-	*n_r = n;
 	return 0;
 fail:
 	free(file_of);
-	if (v != NULL)
-		msgs_free(v, n);
+	view_free(w);
 	return -1;
 }
 
@@ -793,26 +998,27 @@ static int uids_push(uint32_t **v, size_t *n, size_t max, uint32_t uid)
 	return 0;
 }
 
-/* Compare the old view with the new list v (both ordered by UID): messages below the
- * horizon that the old view did not hold are dropped from v (rule 5); c (when not
+/* Compare the old view with the new one nv (both ordered by UID): messages below the
+ * horizon that the old view did not hold are dropped from nv (rule 5); c (when not
  * NULL) gets what left, what changed flags and where the new ones start. Fails (ENOMEM)
- * only before v is touched. */
-static int view_diff(const struct maildir_box *b, struct maildir_msg *v, size_t *n_r,
+ * only before nv is touched. */
+static int view_diff(const struct maildir_box *b, struct view *nv,
 		     struct maildir_changes *c, int kw_changed)
 {
-	size_t n = *n_r, k = 0, o = 0;
+	struct maildir_msg *v = nv->v;
+	size_t n = nv->n, k = 0, o = 0;
 	struct maildir_changes r = { 0 };
 
 	if (c != NULL) {
-		for (size_t i = 0; i < n || o < b->n; ) {
-			if (i < n && o < b->n && v[i].uid == b->v[o].uid) {
-				if ((v[i].flags != b->v[o].flags ||
-				     v[i].keywords != b->v[o].keywords) &&
-				    uids_push(&r.flagged, &r.n_flagged, b->n, v[i].uid) < 0)
+		for (size_t i = 0; i < n || o < b->w.n; ) {
+			if (i < n && o < b->w.n && v[i].uid == b->w.v[o].uid) {
+				if ((v[i].flags != b->w.v[o].flags ||
+				     v[i].keywords != b->w.v[o].keywords) &&
+				    uids_push(&r.flagged, &r.n_flagged, b->w.n, v[i].uid) < 0)
 					goto fail;
 				i++, o++;
-			} else if (o < b->n && (i == n || b->v[o].uid < v[i].uid)) {
-				if (uids_push(&r.expunged, &r.n_expunged, b->n, b->v[o].uid) < 0)
+			} else if (o < b->w.n && (i == n || b->w.v[o].uid < v[i].uid)) {
+				if (uids_push(&r.expunged, &r.n_expunged, b->w.n, b->w.v[o].uid) < 0)
 					goto fail;
 				o++;
 			} else {
@@ -823,24 +1029,30 @@ static int view_diff(const struct maildir_box *b, struct maildir_msg *v, size_t 
 	o = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct maildir_msg *m = &v[i];
-		while (o < b->n && b->v[o].uid < m->uid)
+		while (o < b->w.n && b->w.v[o].uid < m->uid)
 			o++;
-		if (o < b->n && b->v[o].uid == m->uid) {
-			/* What was learnt of a message carries over: its file never changes. */
-			if (m->size == MAILDIR_SIZE_UNKNOWN)
-				m->size = b->v[o].size;
-			if (m->vsize == MAILDIR_SIZE_UNKNOWN)
-				m->vsize = b->v[o].vsize;
-			if (m->internaldate == 0)
-				m->internaldate = b->v[o].internaldate;
+		if (o < b->w.n && b->w.v[o].uid == m->uid) {
+			/* What was learnt of a message carries over: its file never changes.
+			 * Only a cache: when memory for it is short, it is learnt again. */
+			uint64_t ns, nvs, os, ovs;
+			time_t t;
+
+			msg_sizes(nv, m, &ns, &nvs);
+			msg_sizes(&b->w, &b->w.v[o], &os, &ovs);
+			if ((ns == MAILDIR_SIZE_UNKNOWN && os != MAILDIR_SIZE_UNKNOWN) ||
+			    (nvs == MAILDIR_SIZE_UNKNOWN && ovs != MAILDIR_SIZE_UNKNOWN))
+				(void)msg_learn_sizes(nv, m, ns == MAILDIR_SIZE_UNKNOWN ? os : ns,
+						      nvs == MAILDIR_SIZE_UNKNOWN ? ovs : nvs);
+			if (msg_date(nv, m) == 0 && (t = msg_date(&b->w, &b->w.v[o])) != 0)
+				(void)msg_learn_date(nv, m, t);
 		} else if (b->synced && m->uid <= b->uid_horizon) {
-			free(m->name);
-			maildir_keys_free(m->keys);
+			if (!arena_has(nv->arena, m->name))
+				free(m->name);
 			continue;
 		}
 		v[k++] = *m;
 	}
-	*n_r = k;
+	nv->n = k;
 	r.first_new = k;
 	for (size_t i = 0; i < k; i++) {
 		if (!b->synced || v[i].uid > b->uid_horizon) {
@@ -901,17 +1113,17 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 	struct match mt = { 0 };
 	struct maildir_lock lock = { { 0 } };
 	struct maildir_keywords kw = { { 0 } };
-	struct maildir_msg *v = NULL;
+	struct view nv = { 0 };
 	struct timespec mn, mc, now;
 	struct scan_mark mark;
-	size_t n = 0, cached_new;
+	size_t cached_new;
 	int exists, dirty, complete, kw_changed, ret = -1;
 
 	if (b->pending && maildir_box_load(b) < 0)
 		return -1;
 	if (c != NULL) {
 		memset(c, 0, sizeof *c);
-		c->first_new = b->n;
+		c->first_new = b->w.n;
 	}
 	/* The clock first: dirtiness is judged against the moment before the stat and the
 	 * readdir (rule 3), never against a later one. */
@@ -935,7 +1147,7 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 	if (exists && cache_matches(&u, mn, mc, &cached_new) &&
 	    (cached_new == 0 || cached_new == BOX_IN_NEW_UNKNOWN ||
 	     cached_new == bare_names(&u))) {
-		if (view_from_uidlist(&v, &n, &u, cached_new == 0 ? 0 : -1) < 0)
+		if (view_from_uidlist(&nv, &u, cached_new == 0 ? 0 : -1) < 0)
 			goto out;
 		complete = 1;
 		goto done;
@@ -976,31 +1188,30 @@ int maildir_box_sync(struct maildir_box *b, struct maildir_changes *c)
 		maildir_lock_release(&lock);
 	}
 view:
-	if (view_from_scan(&v, &n, &u, &l, &mt) < 0)
+	if (view_from_scan(&nv, &u, &l, &mt) < 0)
 		goto out;
 	complete = !dirty;
 done:
 	if (maildir_keywords_read(b->dir, &kw) < 0) {
-		msgs_free(v, n);
+		view_free(&nv);
 		goto out;
 	}
 	kw_changed = b->synced && !kw_equal(&kw, &b->kw);
-	if (view_diff(b, v, &n, c, kw_changed) < 0) {
-		msgs_free(v, n);
+	if (view_diff(b, &nv, c, kw_changed) < 0) {
+		view_free(&nv);
 		maildir_keywords_free(&kw);
 		goto out;
 	}
 	maildir_keywords_free(&b->kw);
 	b->kw = kw;
-	msgs_free(b->v, b->n);
-	b->v = v;
-	b->n = n;
+	view_free(&b->w);
+	b->w = nv;
 	b->uidvalidity = u.uidvalidity;
 	b->nextuid = u.nextuid;
 	if (u.n > 0 && b->nextuid <= u.v[u.n - 1].uid)
 		b->nextuid = u.v[u.n - 1].uid + 1;
-	if (n > 0 && v[n - 1].uid > b->uid_horizon)
-		b->uid_horizon = v[n - 1].uid;
+	if (b->w.n > 0 && b->w.v[b->w.n - 1].uid > b->uid_horizon)
+		b->uid_horizon = b->w.v[b->w.n - 1].uid;
 	b->new_mtime = mn;
 	b->cur_mtime = mc;
 	b->complete = complete;
@@ -1160,49 +1371,127 @@ int maildir_box_pending(const struct maildir_box *b)
 	return b->pending;
 }
 
+/* The next line of fd into *w from *pos (reading more as needed, keeping what is left
+ * of the previous chunk): 1 with *s, *n (without LF and trailing CRs), 0 at the end of
+ * the file, -1 with errno. A last line without LF is EINVAL: a torn append, never a
+ * record the header counted. */
+static int stream_line(int fd, struct buf *w, size_t *pos, const char **s, size_t *n)
+{
+	for (;;) {
+		const char *p = w->s != NULL ? w->s + *pos : NULL;
+		const char *nl = p != NULL ? memchr(p, '\n', w->len - *pos) : NULL;
+		ssize_t got;
+
+		if (nl != NULL) {
+			const char *e = nl;
+
+			while (e > p && e[-1] == '\r')
+				e--;
+			*s = p;
+			*n = (size_t)(e - p);
+			*pos = (size_t)(nl - w->s) + 1;
+			return 1;
+		}
+		/* Keep the partial line, drop what was consumed, read the next chunk. */
+		if (*pos > 0) {
+			memmove(w->s, w->s + *pos, w->len - *pos);
+			w->len -= *pos;
+			*pos = 0;
+		}
+		if (buf_reserve(w, BOX_READ_CHUNK) < 0)
+			return -1;
+		do
+			got = read(fd, w->s + w->len, BOX_READ_CHUNK);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			if (w->len == 0)
+				return 0;
+			errno = EINVAL;
+			return -1;
+		}
+		w->len += (size_t)got;
+	}
+}
+
+/* Rule 7, as maildir_uidlist_parse would read the header line and the first pending_n
+ * records, but streamed: the view is built record by record, with names and keys
+ * packed in an arena, so that the uidlist's text and a parsed copy of every record
+ * are never in memory beside the view (for 100,000 messages, megabytes each). */
 int maildir_box_load(struct maildir_box *b)
 {
 	struct maildir_uidlist u = { 0 };
-	struct maildir_msg *v = NULL;
-	struct buf text;
-	const char *p, *end;
-	size_t n = 0;
-	int ret = -1, e;
+	struct view nv = { 0 };
+	struct buf w;
+	const char *s;
+	size_t len, pos = 0;
+	uint32_t nextuid;
+	int ret = -1, e, r;
 
 	if (!b->pending)
 		return 0;
-	buf_init(&text, MAILDIR_UIDLIST_MAX);
-	if (io_read_fd(b->pending_fd, &text) < 0)
-		goto out;
-	/* The header line and exactly the records counted: later appends, even one
-	 * being written right now, are left for the next sync. */
-	p = buf_str(&text);
-	end = p + text.len;
-	for (size_t k = 0; k <= b->pending_n; k++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL) {
+	buf_init(&w, MAILDIR_UIDLIST_MAX);
+	r = stream_line(b->pending_fd, &w, &pos, &s, &len);
+	if (r <= 0) {
+		if (r == 0)
 			errno = EINVAL;
-			goto out;
-		}
-		p = nl + 1;
-	}
-	if (maildir_uidlist_parse(buf_str(&text), (size_t)(p - buf_str(&text)), 0, &u,
-				  NULL) < 0)
 		goto out;
-	if (u.n != b->pending_n || u.uidvalidity != b->uidvalidity) {
+	}
+	/* The header alone (with its LF, as parse wants a whole line). */
+	{
+		char *hdr = malloc(len + 2);
+
+		if (hdr == NULL)
+			goto out;
+		memcpy(hdr, s, len);
+		hdr[len] = '\n';
+		hdr[len + 1] = '\0';
+		r = maildir_uidlist_parse(hdr, len + 1, 0, &u, NULL);
+		free(hdr);
+		if (r < 0)
+			goto out;
+	}
+	if (u.uidvalidity != b->uidvalidity) {
 		errno = EINVAL;
 		goto out;
 	}
-	buf_free(&text);
-	/* open_lazy takes this path only with nothing in new/ */
-	if (view_from_uidlist(&v, &n, &u, 0) < 0)
+	nextuid = u.nextuid;
+	nv.v = calloc(b->pending_n + 1, sizeof *nv.v);
+	if (nv.v == NULL)
 		goto out;
-	b->v = v;
-	b->n = n;
-	if (u.nextuid > b->nextuid)
-		b->nextuid = u.nextuid;
-	if (n > 0 && v[n - 1].uid > b->uid_horizon)
-		b->uid_horizon = v[n - 1].uid;
+	/* Exactly the records counted: later appends, even one being written right now,
+	 * are left for the next sync. A blank line among them breaks the count. */
+	while (nv.n < b->pending_n) {
+		struct maildir_uidline rec;
+
+		r = stream_line(b->pending_fd, &w, &pos, &s, &len);
+		if (r <= 0) {
+			if (r == 0)
+				errno = EINVAL;
+			goto out;
+		}
+		if (maildir_uidlist_record(u.version, s, len, &rec) < 0)
+			goto out;
+		if (nv.n > 0 && rec.uid <= nv.v[nv.n - 1].uid) {
+			errno = EINVAL;
+			goto out;
+		}
+		/* open_lazy takes this path only with nothing in new/ */
+		if (msg_fill(&nv, &nv.v[nv.n], rec.uid, rec.name, rec.nlen, rec.keys, rec.klen,
+			     0) < 0)
+			goto out;
+		nv.n++;
+		if (nextuid <= rec.uid)
+			nextuid = rec.uid == UINT32_MAX ? UINT32_MAX : rec.uid + 1;
+	}
+	view_free(&b->w);
+	b->w = nv;
+	memset(&nv, 0, sizeof nv);
+	if (nextuid > b->nextuid)
+		b->nextuid = nextuid;
+	if (b->w.n > 0 && b->w.v[b->w.n - 1].uid > b->uid_horizon)
+		b->uid_horizon = b->w.v[b->w.n - 1].uid;
 	b->complete = 1;
 	b->synced = 1;
 	close(b->pending_fd);
@@ -1211,8 +1500,9 @@ int maildir_box_load(struct maildir_box *b)
 	ret = 0;
 out:
 	e = errno;
-	buf_free(&text);
+	buf_free(&w);
 	maildir_uidlist_free(&u);
+	view_free(&nv);
 	errno = e;
 	return ret;
 }
@@ -1247,7 +1537,7 @@ void maildir_box_close(struct maildir_box *b)
 		return;
 	if (b->pending)
 		close(b->pending_fd);
-	msgs_free(b->v, b->n);
+	view_free(&b->w);
 	maildir_keywords_free(&b->kw);
 	free(b);
 }
@@ -1269,12 +1559,38 @@ uint32_t maildir_box_nextuid(const struct maildir_box *b)
 
 size_t maildir_box_count(const struct maildir_box *b)
 {
-	return b->n;
+	return b->w.n;
 }
 
 const struct maildir_msg *maildir_box_msg(const struct maildir_box *b, size_t i)
 {
-	return i < b->n ? &b->v[i] : NULL;
+	return i < b->w.n ? &b->w.v[i] : NULL;
+}
+
+uint64_t maildir_box_msg_size(const struct maildir_box *b, size_t i)
+{
+	uint64_t size, vsize;
+
+	msg_sizes(&b->w, &b->w.v[i], &size, &vsize);
+	return size;
+}
+
+uint64_t maildir_box_msg_vsize(const struct maildir_box *b, size_t i)
+{
+	uint64_t size, vsize;
+
+	msg_sizes(&b->w, &b->w.v[i], &size, &vsize);
+	return vsize;
+}
+
+time_t maildir_box_msg_internaldate(const struct maildir_box *b, size_t i)
+{
+	return msg_date(&b->w, &b->w.v[i]);
+}
+
+const char *maildir_box_msg_keys(const struct maildir_box *b, size_t i)
+{
+	return msg_keys(&b->w.v[i]);
 }
 
 const struct maildir_keywords *maildir_box_keywords(const struct maildir_box *b)
@@ -1289,13 +1605,13 @@ unsigned long maildir_box_readdirs(const struct maildir_box *b)
 
 long maildir_box_find(const struct maildir_box *b, uint32_t uid)
 {
-	size_t lo = 0, hi = b->n;
+	size_t lo = 0, hi = b->w.n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (b->v[mid].uid == uid)
+		if (b->w.v[mid].uid == uid)
 			return (long)mid;
-		if (b->v[mid].uid < uid)
+		if (b->w.v[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -1305,7 +1621,8 @@ long maildir_box_find(const struct maildir_box *b, uint32_t uid)
 
 /* --- finding renamed files: one scan for the whole view --------------------------- */
 
-static int msg_set_name(struct maildir_msg *m, const char *name, int in_new)
+static int msg_set_name(struct maildir_box *b, struct maildir_msg *m, const char *name,
+			int in_new)
 {
 	char *dup;
 
@@ -1313,10 +1630,20 @@ static int msg_set_name(struct maildir_msg *m, const char *name, int in_new)
 		m->in_new = in_new;
 		return 0;
 	}
-	dup = strdup(name);
-	if (dup == NULL)
-		return -1;
-	free(m->name);
+	{
+		/* The keys follow the name, in the same allocation. */
+		const char *keys = msg_keys(m);
+		size_t nlen = strlen(name), klen = strlen(keys);
+
+		dup = malloc(nlen + 1 + (klen > 0 ? klen + 1 : 0));
+		if (dup == NULL)
+			return -1;
+		memcpy(dup, name, nlen + 1);
+		if (klen > 0)
+			memcpy(dup + nlen + 1, keys, klen + 1);
+	}
+	if (!arena_has(b->w.arena, m->name))
+		free(m->name);
 	m->name = dup;
 	m->in_new = in_new;
 	return 0;
@@ -1358,14 +1685,14 @@ static int box_refresh(struct maildir_box *b, size_t i, int *found_r)
 		if (basemap_init(&m, names, l.n) < 0)
 			goto out;
 		missing = 0;
-		for (size_t k = 0; k < b->n; k++) {
-			const char *nm = b->v[k].name;
+		for (size_t k = 0; k < b->w.n; k++) {
+			const char *nm = b->w.v[k].name;
 			long e = basemap_find(&m, nm, base_len_of(nm));
 			if (e < 0) {
 				missing++;
 				continue;
 			}
-			if (msg_set_name(&b->v[k], l.v[e].name, l.v[e].in_new) < 0) {
+			if (msg_set_name(b, &b->w.v[k], l.v[e].name, l.v[e].in_new) < 0) {
 				basemap_free(&m);
 				goto out;
 			}
@@ -1393,7 +1720,7 @@ static int box_find(void *ctx, const char *dir, const char *base, size_t base_le
 		    int *in_new_r, char *name_r, size_t namesz)
 {
 	struct box_finder_ctx *f = ctx;
-	struct maildir_msg *m = &f->b->v[f->i];
+	struct maildir_msg *m = &f->b->w.v[f->i];
 	int found;
 
 	/* A client that renamed many files makes every name stale at once: one scan
@@ -1424,7 +1751,7 @@ static int box_find(void *ctx, const char *dir, const char *base, size_t base_le
 int maildir_box_open_msg(struct maildir_box *b, size_t i)
 {
 	char name[MAILDIR_NAME_MAX + 1];
-	struct maildir_msg *m = &b->v[i];
+	struct maildir_msg *m = &b->w.v[i];
 	int fd, in_new = m->in_new;
 	BOX_FINDER(b, i, fc);
 
@@ -1435,7 +1762,7 @@ int maildir_box_open_msg(struct maildir_box *b, size_t i)
 	fd = maildir_msg_open_with(&fc_f, b->dir, &in_new, name);
 	if (fd < 0)
 		return -1;
-	if (msg_set_name(m, name, in_new) < 0) {
+	if (msg_set_name(b, m, name, in_new) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -1477,11 +1804,11 @@ static int file_sizes(int fd, uint64_t *size_r, uint64_t *vsize_r)
 
 int maildir_box_sizes(struct maildir_box *b, size_t i)
 {
-	struct maildir_msg *m = &b->v[i];
 	uint64_t size, vsize;
 	int fd;
 
-	if (m->size != MAILDIR_SIZE_UNKNOWN && m->vsize != MAILDIR_SIZE_UNKNOWN)
+	msg_sizes(&b->w, &b->w.v[i], &size, &vsize);
+	if (size != MAILDIR_SIZE_UNKNOWN && vsize != MAILDIR_SIZE_UNKNOWN)
 		return 0;
 	fd = maildir_box_open_msg(b, i);
 	if (fd < 0)
@@ -1493,18 +1820,16 @@ int maildir_box_sizes(struct maildir_box *b, size_t i)
 		return -1;
 	}
 	close(fd);
-	m->size = size;
-	m->vsize = vsize;
-	return 0;
+	return msg_learn_sizes(&b->w, &b->w.v[i], size, vsize);
 }
 
 int maildir_box_internaldate(struct maildir_box *b, size_t i)
 {
-	struct maildir_msg *m = &b->v[i];
+	struct maildir_msg *m = &b->w.v[i];
 	char path[PATH_MAX + MAILDIR_NAME_MAX + 8];
 	struct stat st;
 
-	if (m->internaldate != 0)
+	if (msg_date(&b->w, m) != 0)
 		return 0;
 	/* The stat by name is the common case; a renamed file costs an open. */
 	if (maildir_msg_path(b->dir, m->in_new, m->name, path, sizeof path) < 0)
@@ -1526,22 +1851,21 @@ int maildir_box_internaldate(struct maildir_box *b, size_t i)
 		close(fd);
 	}
 	/* 0 means "not known": a file dated 1970-01-01T00:00:00 reads as one second on. */
-	m->internaldate = st.st_mtim.tv_sec != 0 ? st.st_mtim.tv_sec : 1;
-	return 0;
+	return msg_learn_date(&b->w, &b->w.v[i], st.st_mtim.tv_sec != 0 ? st.st_mtim.tv_sec : 1);
 }
 
 int maildir_box_change_flags(struct maildir_box *b, size_t i,
 			     const struct maildir_flag_change *c)
 {
 	char newname[MAILDIR_NAME_MAX + 1];
-	struct maildir_msg *m = &b->v[i];
+	struct maildir_msg *m = &b->w.v[i];
 	uint32_t flags, keywords;
 	BOX_FINDER(b, i, fc);
 
 	if (maildir_msg_change_flags_with(&fc_f, b->dir, m->in_new, m->name, c, newname,
 					  sizeof newname, &flags, &keywords) < 0)
 		return -1;
-	if (msg_set_name(m, newname, 0) < 0)
+	if (msg_set_name(b, m, newname, 0) < 0)
 		return -1;
 	m->flags = flags;
 	m->keywords = keywords;
@@ -1558,7 +1882,7 @@ int maildir_box_set_flags(struct maildir_box *b, size_t i, uint32_t flags, uint3
 int maildir_box_claim(struct maildir_box *b, size_t i)
 {
 	char next[MAILDIR_NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX];
-	struct maildir_msg *m = &b->v[i];
+	struct maildir_msg *m = &b->w.v[i];
 
 	if (!m->in_new)
 		return 0;
@@ -1571,7 +1895,7 @@ int maildir_box_claim(struct maildir_box *b, size_t i)
 	 * count the message as its own (it is in cur/ now, or expunged). */
 	if (rename(from, to) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (msg_set_name(m, next, 0) < 0)
+	if (msg_set_name(b, m, next, 0) < 0)
 		return -1;
 	return 1;
 }
@@ -1580,14 +1904,14 @@ int maildir_box_expunge(struct maildir_box *b, size_t i)
 {
 	BOX_FINDER(b, i, fc);
 
-	return maildir_msg_expunge_with(&fc_f, b->dir, b->v[i].in_new, b->v[i].name);
+	return maildir_msg_expunge_with(&fc_f, b->dir, b->w.v[i].in_new, b->w.v[i].name);
 }
 
 int maildir_box_expunge_if(struct maildir_box *b, size_t i, uint32_t need)
 {
 	BOX_FINDER(b, i, fc);
 
-	return maildir_msg_expunge_if(&fc_f, b->dir, b->v[i].in_new, b->v[i].name, need);
+	return maildir_msg_expunge_if(&fc_f, b->dir, b->w.v[i].in_new, b->w.v[i].name, need);
 }
 
 int maildir_box_keyword(struct maildir_box *b, const char *name)
@@ -1716,6 +2040,7 @@ static int copy_name(const struct maildir_box *src, const struct maildir_msg *m,
 		     const struct maildir_box *dst, char *out, size_t outsz, int *in_new_r)
 {
 	char base[MAILDIR_NAME_MAX + 1], sizes[64] = "", letters[2 * 26 + 1];
+	uint64_t size, vsize;
 	uint32_t kw = 0;
 	int n;
 
@@ -1729,11 +2054,12 @@ static int copy_name(const struct maildir_box *src, const struct maildir_msg *m,
 	}
 	if (maildir_unique(base, sizeof base) < 0)
 		return -1;
-	if (m->size != MAILDIR_SIZE_UNKNOWN)
-		snprintf(sizes, sizeof sizes, ",S=%llu", (unsigned long long)m->size);
-	if (m->vsize != MAILDIR_SIZE_UNKNOWN)
+	msg_sizes(&src->w, m, &size, &vsize);
+	if (size != MAILDIR_SIZE_UNKNOWN)
+		snprintf(sizes, sizeof sizes, ",S=%llu", (unsigned long long)size);
+	if (vsize != MAILDIR_SIZE_UNKNOWN)
 		snprintf(sizes + strlen(sizes), sizeof sizes - strlen(sizes), ",W=%llu",
-			 (unsigned long long)m->vsize);
+			 (unsigned long long)vsize);
 	if (maildir_flags_format(m->flags, kw, letters, sizeof letters) < 0)
 		return -1;
 	/* The copy goes to new/ with its flags in the name, to be \Recent in dst to the
@@ -1784,7 +2110,7 @@ static int copy_bytes(struct maildir_box *dst, int fd, uint32_t flags, uint32_t 
 static int place_one(struct maildir_box *src, size_t i, struct maildir_box *dst, int move,
 		     struct placed *p)
 {
-	struct maildir_msg *m = &src->v[i];
+	struct maildir_msg *m = &src->w.v[i];
 	char to[PATH_MAX + MAILDIR_NAME_MAX + 8];
 
 	memset(p, 0, sizeof *p);
@@ -1827,7 +2153,7 @@ static int place_one(struct maildir_box *src, size_t i, struct maildir_box *dst,
 				if (d >= 0)
 					kw |= UINT32_C(1) << d;
 			}
-			r = copy_bytes(dst, fd, m->flags, kw, m->internaldate, p);
+			r = copy_bytes(dst, fd, m->flags, kw, msg_date(&src->w, m), p);
 		}
 		close(fd);
 		return r < 0 ? -1 : 1;
@@ -1865,7 +2191,7 @@ static int transfer(struct maildir_box *src, const size_t *idx, size_t n,
 		return -1;
 	}
 	for (size_t j = 0; j < n; j++) {
-		if (idx[j] >= src->n) {
+		if (idx[j] >= src->w.n) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -1874,7 +2200,7 @@ static int transfer(struct maildir_box *src, const size_t *idx, size_t n,
 	/* Keyword names first: letters of dst are given under dst's lock, which the
 	 * transfer itself holds (the dotlock is not reentrant). */
 	for (size_t j = 0; j < n; j++) {
-		uint32_t kw = src->v[idx[j]].keywords;
+		uint32_t kw = src->w.v[idx[j]].keywords;
 		for (int b = 0; b < MAILDIR_KEYWORDS_MAX; b++)
 			if ((kw & (UINT32_C(1) << b)) && src->kw.name[b] != NULL &&
 			    maildir_box_keyword(dst, src->kw.name[b]) < 0 && errno != ENOSPC)

@@ -22,16 +22,20 @@
 
 #include "maildir_keywords.h"
 
+/* One per message of a view: 24 bytes on LP64, since a large folder holds many. What
+ * is rarely needed or can be derived is not stored here: sizes come from the name's
+ * ,S= and ,W= (or the uidlist record's S and W keys) unless learnt from the file, the
+ * record's keys follow the name, and INTERNALDATE is a 32-bit count of seconds unless
+ * it does not fit. Read those with the maildir_box_msg_*() accessors below. */
 struct maildir_msg {
+	char *name;		/* current file name (then a NUL and any record keys) */
 	uint32_t uid;
 	uint32_t flags;		/* MAILDIR_FLAG() bits */
-	uint32_t keywords;	/* MAILDIR_KW() bits, names in maildir_box_keywords() */
-	uint64_t size;		/* file size, or MAILDIR_SIZE_UNKNOWN until asked */
-	uint64_t vsize;		/* size with CR LF line ends (RFC822.SIZE), or unknown */
-	time_t internaldate;	/* file mtime (RFC 3501 2.3.3), or 0 until asked */
-	char *name;		/* current file name */
-	char *keys;		/* uidlist record fields, e.g. "P<pop3 uidl>" (may be "") */
-	int in_new;		/* file is in new/ (RFC 3501 \Recent candidates) */
+	uint32_t keywords : 26;	/* MAILDIR_KW() bits, names in maildir_box_keywords() */
+	uint32_t in_new : 1;	/* file is in new/ (RFC 3501 \Recent candidates) */
+	uint32_t x_more : 1;	/* private to maildir_box.c: see maildir_box_msg_*() */
+	uint32_t x_keys : 1;	/* private to maildir_box.c: see maildir_box_msg_keys */
+	uint32_t x_date;	/* private to maildir_box.c: see maildir_box_msg_internaldate */
 };
 
 struct maildir_box;
@@ -95,6 +99,15 @@ const struct maildir_keywords *maildir_box_keywords(const struct maildir_box *b)
 unsigned long maildir_box_readdirs(const struct maildir_box *b);
 /* Index of the message with this uid, or -1. */
 long maildir_box_find(const struct maildir_box *b, uint32_t uid);
+
+/* File size of message i, or MAILDIR_SIZE_UNKNOWN until maildir_box_sizes. */
+uint64_t maildir_box_msg_size(const struct maildir_box *b, size_t i);
+/* Size with CR LF line ends (RFC822.SIZE), or MAILDIR_SIZE_UNKNOWN until asked. */
+uint64_t maildir_box_msg_vsize(const struct maildir_box *b, size_t i);
+/* File mtime (RFC 3501 2.3.3), or 0 until maildir_box_internaldate. */
+time_t maildir_box_msg_internaldate(const struct maildir_box *b, size_t i);
+/* The uidlist record's fields, e.g. "P<pop3 uidl>" (may be ""), valid as the message. */
+const char *maildir_box_msg_keys(const struct maildir_box *b, size_t i);
 
 /* Fill in size and vsize of message i when unknown (stat, and a read of the file for
  * vsize). 0, or -1 with errno (ENOENT: expunged meanwhile). */

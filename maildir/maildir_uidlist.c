@@ -356,7 +356,8 @@ bad:
 }
 
 /* v3: "<uid> [keys] :<name>"; v1: "<uid> <name>". */
-static int parse_record(struct maildir_uidlist *u, const char *s, size_t n)
+int maildir_uidlist_record(unsigned version, const char *s, size_t n,
+			   struct maildir_uidline *r)
 {
 	const char *keys = "", *name;
 	size_t i = 0, klen = 0;
@@ -368,7 +369,7 @@ static int parse_record(struct maildir_uidlist *u, const char *s, size_t n)
 		goto bad;
 	while (i < n && s[i] == ' ')
 		i++;
-	if (u->version == UIDLIST_V_DOVECOT) {
+	if (version == UIDLIST_V_DOVECOT) {
 		if (i < n && s[i] == ':') {
 			name = s + i + 1;
 		} else {
@@ -387,10 +388,26 @@ static int parse_record(struct maildir_uidlist *u, const char *s, size_t n)
 	} else {
 		name = s + i;
 	}
-	return rec_add(u, uid, keys, klen, name, (size_t)(s + n - name));
+	if (uid == 0 || !keys_ok(keys, klen) || !name_ok(name, (size_t)(s + n - name)))
+		goto bad;
+	r->uid = uid;
+	r->keys = keys;
+	r->klen = klen;
+	r->name = name;
+	r->nlen = (size_t)(s + n - name);
+	return 0;
 bad:
 	errno = EINVAL;
 	return -1;
+}
+
+static int parse_record(struct maildir_uidlist *u, const char *s, size_t n)
+{
+	struct maildir_uidline r;
+
+	if (maildir_uidlist_record(u->version, s, n, &r) < 0)
+		return -1;
+	return rec_add(u, r.uid, r.keys, r.klen, r.name, r.nlen);
 }
 
 /* A last line without its LF is an append that a crash or a full disk cut short: never

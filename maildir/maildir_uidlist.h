@@ -44,6 +44,18 @@ struct maildir_uidlist {
  * and no record can be added any more (RFC 3501 2.3.1.1: UIDs are 32-bit). */
 int maildir_uidlist_parse(const char *text, size_t len, int courier,
 			  struct maildir_uidlist *r, size_t *line_r);
+/* One record line of a list of this version (without its LF and trailing CRs), its
+ * parts pointing into s: for a reader that streams a large file instead of holding
+ * its text and every record at once. 0, or -1 with errno EINVAL when the line is not
+ * a record maildir_uidlist_parse would accept (the order of UIDs is the caller's to
+ * check; a blank line is not a record). */
+struct maildir_uidline {
+	uint32_t uid;
+	const char *keys, *name;	/* not NUL-terminated */
+	size_t klen, nlen;
+};
+int maildir_uidlist_record(unsigned version, const char *s, size_t n,
+			   struct maildir_uidline *r);
 /* For a repair: the records of a damaged version 3 text that can be trusted. The
  * header must parse (else -1 EINVAL: without UIDVALIDITY no UID can be trusted);
  * malformed lines, records out of order or repeated, a second record for one name and

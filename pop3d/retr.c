@@ -54,16 +54,16 @@ static int ends_in_lf(int fd)
 /* Size of message i with its file open as fd. */
 static int size_from_fd(struct pop3 *s, size_t i, int fd, uint64_t *size_r)
 {
-	const struct maildir_msg *m = maildir_box_msg(s->box, i);
 	int lf;
 
 	if (!s->m[i].sized) {
-		if (m->vsize == MAILDIR_SIZE_UNKNOWN && maildir_box_sizes(s->box, i) < 0)
+		if (maildir_box_msg_vsize(s->box, i) == MAILDIR_SIZE_UNKNOWN &&
+		    maildir_box_sizes(s->box, i) < 0)
 			return -1;
 		lf = ends_in_lf(fd);
 		if (lf < 0)
 			return -1;
-		s->m[i].wire_size = m->vsize + (lf ? 0 : 2);
+		s->m[i].wire_size = maildir_box_msg_vsize(s->box, i) + (lf ? 0 : 2);
 		s->m[i].sized = 1;
 		s->sizes_learnt++;
 	}
@@ -212,7 +212,7 @@ void pop3_msg_uidl(struct pop3 *s, size_t i, char *out, size_t outsz)
 
 	/* A P key in the uidlist is the UIDL another server gave this message (Dovecot's
 	 * pop3_uidl migration): keeping it spares clients a download of everything. */
-	if (maildir_uidrec_key(m->keys, 'P', out, outsz) == 1 && uidl_ok(out, strlen(out)))
+	if (maildir_uidrec_key(maildir_box_msg_keys(s->box, i), 'P', out, outsz) == 1 && uidl_ok(out, strlen(out)))
 		return;
 	/* qmail-pop3d's UIDL: the file name up to the info separator. */
 	if (s->opt.uidl_filename && maildir_name_parse(m->name, &mn) == 0 &&
