@@ -263,14 +263,16 @@ int fetch_body_write(struct imap *s, size_t j, const struct fetch_body_item *v, 
 	size_t len = 0;
 	int fd, rc = 0, e;
 
+	/* Everything that can fail on the file happens before the first byte of
+	 * output: a message that cannot be read then costs its items, not the session. */
 	fd = maildir_box_open_msg(s->box, j);
 	if (fd < 0)
-		return -1;
+		return 1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		e = S_ISREG(st.st_mode) ? errno : EINVAL;
 		close(fd);
 		errno = e;
-		return -1;
+		return 1;
 	}
 	if (st.st_size > 0) {
 		len = (size_t)st.st_size;
@@ -279,13 +281,13 @@ int fetch_body_write(struct imap *s, size_t j, const struct fetch_body_item *v, 
 			e = errno;
 			close(fd);
 			errno = e;
-			return -1;
+			return 1;
 		}
 		msg = map;
 	}
 	close(fd);
 	if (mime_parse(msg, len, &m) < 0) {
-		rc = -1;
+		rc = 1;
 		goto out;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
