@@ -2,7 +2,7 @@
 # imapd on a Maildir where files are not what they should be: a message that is a
 # FIFO, a message nobody may read (mode 000), a dovecot-uidlist and a dovecot-keywords
 # that are FIFOs. Opening a FIFO for reading waits for a writer for ever, so each of
-# them once hung the session; an unreadable message ended it with BYE in the middle of
+# them once hung the session (pop3d's too); an unreadable message ended it with BYE in the middle of
 # a FETCH response. Now each costs only what it must: FETCH answers the rest and
 # fails with NO, a folder with a FIFO for its uidlist cannot be opened, and the
 # session goes on. Every session runs under timeout(1), so a hang is a failure.
@@ -43,6 +43,15 @@ check "UID FETCH RFC822.SIZE: no empty item" has fetch "* 1 FETCH (UID 1)"
 check "SEARCH BODY answered" grep -q '^d \(OK\|NO\)' "$d/fetch.out"
 check "the session goes on" has fetch 'e OK NOOP completed.'
 check "no BYE but LOGOUT's" [ "$(grep -c '^\* BYE' "$d/fetch.out")" = 1 ]
+# pop3d opens messages the same way
+printf 'LIST\r\nRETR 1\r\nRETR 3\r\nRETR 2\r\nQUIT\r\n' | HOME=$d/h USER=alice as_user \
+	timeout 30 "$BIN/pop3d" --preauth >"$d/pop3.raw" 2>"$d/pop3.err"
+rc=$?
+tr -d '\r' <"$d/pop3.raw" >"$d/pop3.out"
+check "pop3d: a FIFO message does not hang RETR" [ "$rc" = 0 ]
+check "pop3d: RETR of the FIFO fails" has pop3 '-ERR [SYS/TEMP] Cannot read message 1'
+check "pop3d: RETR of the unreadable one fails" has pop3 '-ERR [SYS/TEMP] Cannot read message 3'
+check "pop3d: the others are served" has pop3 '..two'
 
 rm -rf "$d/h"; mkdir -p "$d/h"
 pop3_fixture "$d/h"
