@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int imap_mailbox_path(struct imap *s, const char *name, char *out, size_t outsz)
 {
@@ -317,9 +318,19 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 	int recent_new = 0;
 
 	if (maildir_box_sync(s->box, &ch) < 0) {
+		struct stat st;
+
 		/* a failed sync leaves the view as it was: report nothing */
 		log_warn("sync %s: %s user=%.64s", maildir_box_dir(s->box), strerror(errno),
 			 s->user);
+		/* Another session deleted (or renamed) the selected mailbox: the view
+		 * would stay frozen for good, every message a ghost. Close, as Dovecot
+		 * does (RFC 3501 7.1.5: BYE when the server must close). */
+		if (errno == ENOENT && stat(maildir_box_dir(s->box), &st) < 0 &&
+		    errno == ENOENT && !s->done) {
+			imap_untagged(s, "BYE Selected mailbox was deleted, have to disconnect.");
+			s->done = 1;
+		}
 		return 0;
 	}
 	if (allow_expunge) {

@@ -70,6 +70,28 @@ check "STATUS of its folder fails" grep -q '^b NO' "$d/fifo.out"
 check "a FIFO keywords file: SELECT answered" grep -q '^c \(OK\|NO\)' "$d/fifo.out"
 check "the session goes on" has fifo 'f OK [READ-WRITE] Select completed.'
 check "LOGOUT" has fifo 'g OK Logout completed.'
+# The selected mailbox removed behind the session's back (another session's DELETE):
+# the view used to stay frozen with every message a ghost; now the session says BYE.
+rm -rf "$d/h"; mkdir -p "$d/h"
+pop3_fixture "$d/h"
+mkdir -p "$md/.Box/cur" "$md/.Box/new" "$md/.Box/tmp"
+: >"$md/.Box/maildirfolder"
+printf 'Subject: b\n\nb\n' >"$md/.Box/new/1700000001.M1P1Q1.x"
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$d/h"
+: >"$d/gone.raw"
+{
+	printf 'a SELECT Box\r\n'
+	i=0
+	while [ $i -lt 100 ] && ! grep -q '^a OK' "$d/gone.raw"; do sleep 0.1; i=$((i + 1)); done
+	rm -rf "$md/.Box"
+	printf 'b NOOP\r\nc FETCH 1 FLAGS\r\n'
+} | HOME=$d/h USER=alice as_user timeout 30 "$BIN/imapd" --preauth >"$d/gone.raw" 2>"$d/gone.err"
+rc=$?
+tr -d '\r' <"$d/gone.raw" >"$d/gone.out"
+check "deleted selected mailbox: SELECT first" has gone 'a OK [READ-WRITE]'
+check "deleted selected mailbox: BYE" has gone '* BYE Selected mailbox was deleted'
+check "deleted selected mailbox: NOOP answered, then closed" has gone 'b OK NOOP'
+check "deleted selected mailbox: nothing after" [ "$(grep -c '^c ' "$d/gone.out")" = 0 ]
 if [ "$fail" -ne 0 ]; then for f in "$d"/*.out "$d"/*.err; do echo "== $f"; cat "$f"; done; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
