@@ -316,7 +316,10 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 	struct maildir_changes ch;
 	size_t i, old_n = s->n, recent = 0;
 	int recent_new = 0;
+	uint32_t uidvalidity = maildir_box_uidvalidity(s->box);
 
+	if (s->done)
+		return 0;	/* BYE said already: nothing more to report */
 	if (maildir_box_sync(s->box, &ch) < 0) {
 		struct stat st;
 
@@ -331,6 +334,18 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 			imap_untagged(s, "BYE Selected mailbox was deleted, have to disconnect.");
 			s->done = 1;
 		}
+		return 0;
+	}
+	if (uidvalidity != 0 && maildir_box_uidvalidity(s->box) != uidvalidity) {
+		/* The folder was deleted and made again by another session: its UIDs
+		 * name other messages now, and RFC 3501 2.3.1.1 lets UIDVALIDITY change
+		 * only between sessions. The view is emptied so that nothing more is
+		 * answered from it, and the session ends, as Dovecot's does. */
+		log_info("UIDVALIDITY of %s changed under the session user=%.64s",
+			 maildir_box_dir(s->box), s->user);
+		imap_untagged(s, "BYE Mailbox UIDVALIDITY changed, have to disconnect.");
+		s->n = 0;
+		s->done = 1;
 		return 0;
 	}
 	if (allow_expunge) {

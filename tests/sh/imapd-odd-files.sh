@@ -92,6 +92,28 @@ check "deleted selected mailbox: SELECT first" has gone 'a OK [READ-WRITE]'
 check "deleted selected mailbox: BYE" has gone '* BYE Selected mailbox was deleted'
 check "deleted selected mailbox: NOOP answered, then closed" has gone 'b OK NOOP'
 check "deleted selected mailbox: nothing after" [ "$(grep -c '^c ' "$d/gone.out")" = 0 ]
+# The selected mailbox deleted and made again (another session's DELETE, CREATE and a
+# delivery): the same UIDs name other messages now. The session used to go on and
+# answer UID 1 with the new message; now it says BYE (RFC 3501 2.3.1.1).
+rm -rf "$d/h"; mkdir -p "$d/h"
+pop3_fixture "$d/h"
+"$BIN/maildir" create "$md" Box >/dev/null 2>&1
+printf 'Subject: old\n\nold\n' >"$md/.Box/new/1700000001.M1P1Q1.x"
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$d/h"
+: >"$d/again.raw"
+{
+	printf 'a SELECT Box\r\n'
+	i=0
+	while [ $i -lt 100 ] && ! grep -q '^a OK' "$d/again.raw"; do sleep 0.1; i=$((i + 1)); done
+	rm -rf "$md/.Box"
+	as_user "$BIN/maildir" create "$md" Box >/dev/null 2>&1
+	printf 'Subject: new\n\nnew\n' | as_user "$BIN/maildir" deliver "$md" Box 2>/dev/null
+	printf 'b NOOP\r\nc UID FETCH 1 BODY.PEEK[HEADER.FIELDS (Subject)]\r\n'
+} | HOME=$d/h USER=alice as_user timeout 30 "$BIN/imapd" --preauth >"$d/again.raw" 2>"$d/again.err"
+tr -d '\r' <"$d/again.raw" >"$d/again.out"
+check "mailbox made again: SELECT first" has again 'a OK [READ-WRITE]'
+check "mailbox made again: BYE" has again '* BYE Mailbox UIDVALIDITY changed'
+check "mailbox made again: no new message under an old UID" [ "$(grep -c 'Subject: new' "$d/again.out")" = 0 ]
 if [ "$fail" -ne 0 ]; then for f in "$d"/*.out "$d"/*.err; do echo "== $f"; cat "$f"; done; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
