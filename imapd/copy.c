@@ -210,7 +210,8 @@ int imap_cmd_append(struct imap *s, struct imap_cmd *c)
 		return imap_bad(s, "Syntax: APPEND mailbox [flags] [date-time] literal");
 	if (a->type == IMAP_ARG_LIST) {
 		if (imap_arg_flags(a, 0, &flags, kw, MAILDIR_KEYWORDS_MAX, &n_kw) < 0)
-			return imap_bad(s, "Invalid flags");
+			return errno == ENOSPC ? imap_no(s, "[LIMIT] Too many keywords")
+					       : imap_bad(s, "Invalid flags");
 		a = a->next;
 	}
 	if (a != NULL && a->type == IMAP_ARG_QUOTED) {

@@ -284,7 +284,10 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 		if ((a->type == IMAP_ARG_LIST && c->n_args != 3) ||
 		    imap_arg_flags(a, 1, &f, kw + total_kw, MAILDIR_KEYWORDS_MAX - total_kw,
 				   &n_kw) < 0)
-			return imap_bad(s, errno == ENOSPC ? "Too many keywords" : "Invalid flags");
+			/* more keywords than a folder can name (26 letters, Dovecot's
+			 * Maildir keywords) is a limit, not bad syntax */
+			return errno == ENOSPC ? imap_no(s, "[LIMIT] Too many keywords")
+					       : imap_bad(s, "Invalid flags");
 		flags |= f;
 		total_kw += n_kw;
 	}
