@@ -69,7 +69,7 @@ static int copy_move(struct imap *s, struct imap_cmd *c, int uid, int move)
 	struct imap_seqset set;
 	size_t *idx = NULL, n = 0, done = 0;
 	uint32_t *src_uids = NULL, *dst_uids = NULL;
-	int rc = 0, gone = 0, same;
+	int rc = 0, gone = 0;
 
 	if (c->n_args != 2)
 		return imap_bad(s, move ? "Syntax: MOVE sequence-set mailbox"
@@ -85,8 +85,9 @@ static int copy_move(struct imap *s, struct imap_cmd *c, int uid, int move)
 		return 0;
 	}
 	/* RFC 6851 allows MOVE into the selected mailbox itself: the messages get new
-	 * UIDs (copy, then expunge the originals), as Dovecot does. */
-	same = strcmp(maildir_box_dir(dst), maildir_box_dir(s->box)) == 0;
+	 * UIDs, as Dovecot does. Like any move it is a rename() to a new name, so of two
+	 * sessions moving one message only one can win; a copy (link) and an unlink
+	 * let both win, and the message was there twice. */
 	idx = calloc(s->n + 1, sizeof *idx);
 	src_uids = calloc(s->n + 1, sizeof *src_uids);
 	dst_uids = calloc(s->n + 1, sizeof *dst_uids);
@@ -107,17 +108,12 @@ static int copy_move(struct imap *s, struct imap_cmd *c, int uid, int move)
 		src_uids[n] = s->m[i].uid;
 		idx[n++] = (size_t)j;
 	}
-	if (n > 0 && (move && !same ? maildir_box_move(s->box, idx, n, dst, dst_uids)
+	if (n > 0 && (move ? maildir_box_move(s->box, idx, n, dst, dst_uids)
 			   : maildir_box_copy(s->box, idx, n, dst, dst_uids)) < 0) {
 		log_warn("%s to %s: %s", move ? "move" : "copy", maildir_box_dir(dst),
 			 strerror(errno));
 		rc = imap_no(s, "[SERVERBUG] Copy failed, nothing was copied");
 		goto out;
-	}
-	for (size_t k = 0; move && same && k < n; k++) {
-		if (dst_uids[k] != 0 && maildir_box_expunge(s->box, idx[k]) < 0)
-			log_warn("move: expunge %s: %s", maildir_box_msg(s->box, idx[k])->name,
-				 strerror(errno));
 	}
 	for (size_t k = 0; k < n; k++)
 		done += dst_uids[k] != 0;
@@ -214,7 +210,8 @@ int imap_cmd_append(struct imap *s, struct imap_cmd *c)
 		return imap_bad(s, "Syntax: APPEND mailbox [flags] [date-time] literal");
 	if (a->type == IMAP_ARG_LIST) {
 		if (imap_arg_flags(a, 0, &flags, kw, MAILDIR_KEYWORDS_MAX, &n_kw) < 0)
-			return imap_bad(s, "Invalid flags");
+			return errno == ENOSPC ? imap_no(s, "[LIMIT] Too many keywords")
+					       : imap_bad(s, "Invalid flags");
 		a = a->next;
 	}
 	if (a != NULL && a->type == IMAP_ARG_QUOTED) {

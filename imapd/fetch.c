@@ -148,7 +148,7 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 	static struct fetch_req req;
 	const struct imap_arg *items = imap_cmd_arg(c, 1);
 	struct imap_seqset set;
-	int gone = 0, sets_seen;
+	int gone = 0, unreadable = 0, sets_seen, rc;
 
 	req.bits = uid ? F_UID : 0;
 	req.nbody = 0;
@@ -189,6 +189,18 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 			else if (errno != ENOENT)
 				log_warn("set \\Seen: %s", strerror(errno));
 		}
+		/* The items read from the file first (their values are kept): one that
+		 * fails is left out, not written as a separator with nothing after it. */
+		if (((bits & F_DATE) && maildir_box_internaldate(s->box, (size_t)j) < 0) ||
+		    ((bits & F_SIZE) && maildir_box_sizes(s->box, (size_t)j) < 0)) {
+			if (errno == ENOENT) {
+				gone = 1;
+			} else {
+				log_warn("fetch: UID %u: %s", s->m[i].uid, strerror(errno));
+				unreadable = 1;
+			}
+			bits &= ~(unsigned)(F_DATE | F_SIZE);
+		}
 		out_printf(&s->out, "* %zu FETCH (", i + 1);
 		for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
 			if (!(bits & writers[w].bit))
@@ -200,15 +212,21 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 			}
 			sep = " ";
 		}
-		if (req.nbody > 0 && fetch_body_write(s, (size_t)j, req.body, req.nbody, sep) < 0) {
+		rc = req.nbody > 0 ? fetch_body_write(s, (size_t)j, req.body, req.nbody, sep) : 0;
+		if (rc < 0) {
 			/* Nothing partial may be left in a literal: the client could not
 			 * tell it from the next response. */
-			if (errno != ENOENT) {
-				log_warn("fetch: %s", strerror(errno));
-				imap_seqset_free(&set);
-				return -1;
-			}
+			log_warn("fetch: %s", strerror(errno));
+			imap_seqset_free(&set);
+			return -1;
+		}
+		if (rc > 0 && errno == ENOENT) {
 			gone = 1;
+		} else if (rc > 0) {
+			/* A file nobody can read (mode 000, a FIFO, a directory): its
+			 * other items went out, the command fails, the session goes on. */
+			log_warn("fetch: UID %u: %s", s->m[i].uid, strerror(errno));
+			unreadable = 1;
 		}
 		out_puts(&s->out, ")\r\n");
 	}
@@ -218,6 +236,11 @@ static int fetch(struct imap *s, struct imap_cmd *c, int uid)
 		return -1;
 	if (gone)
 		return imap_no_expungeissued(s);
+	if (unreadable) {
+		/* RFC 5530 3: SERVERBUG, the store holds what the server cannot read. */
+		imap_tagged(s, "NO", "[SERVERBUG] Some messages could not be read.");
+		return 0;
+	}
 	imap_tagged(s, "OK", "Fetch completed.");
 	return 0;
 }
@@ -291,7 +314,10 @@ static int store(struct imap *s, struct imap_cmd *c, int uid)
 		if ((a->type == IMAP_ARG_LIST && c->n_args != 3) ||
 		    imap_arg_flags(a, 1, &f, kw + total_kw, MAILDIR_KEYWORDS_MAX - total_kw,
 				   &n_kw) < 0)
-			return imap_bad(s, errno == ENOSPC ? "Too many keywords" : "Invalid flags");
+			/* more keywords than a folder can name (26 letters, Dovecot's
+			 * Maildir keywords) is a limit, not bad syntax */
+			return errno == ENOSPC ? imap_no(s, "[LIMIT] Too many keywords")
+					       : imap_bad(s, "Invalid flags");
 		flags |= f;
 		total_kw += n_kw;
 	}

@@ -260,17 +260,19 @@ int fetch_body_write(struct imap *s, size_t j, const struct fetch_body_item *v, 
 	struct msgmap map;
 	int fd, rc = 0, e;
 
+	/* Everything that can fail on the file happens before the first byte of
+	 * output: a message that cannot be read then costs its items, not the session. */
 	fd = maildir_box_open_msg(s->box, j);
 	if (fd < 0)
-		return -1;
+		return 1;
 	rc = msgmap_open(&map, fd);
 	e = errno;
 	close(fd);
 	errno = e;
 	if (rc < 0)
-		return -1;
+		return 1;
 	if (mime_parse(map.data, map.len, &m) < 0) {
-		rc = -1;
+		rc = 1;
 		goto out;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {

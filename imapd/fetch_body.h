@@ -37,8 +37,10 @@ int fetch_body_parse(const char *atom, struct fetch_body_item *it);
 /* 1 when any of the items sets \Seen when fetched (RFC 3501 6.4.5: BODY[...] and
  * RFC822, RFC822.TEXT; not BODY.PEEK, RFC822.HEADER). */
 int fetch_body_sets_seen(const struct fetch_body_item *v, size_t n);
-/* Write " ITEM value" for each item of message j of the view. 0; -1 with errno ENOENT
- * when the message is gone, or another error. */
+/* Write " ITEM value" for each item of message j of the view. 0; 1 with errno when
+ * the message could not be read and nothing was written (ENOENT: it is gone; EACCES,
+ * EINVAL for a file that is not a regular one...: the response can still be closed
+ * and the session go on); -1 with errno when the output is left mid-item. */
 int fetch_body_write(struct imap *s, size_t j, const struct fetch_body_item *v, size_t n,
 		     const char *sep);
 

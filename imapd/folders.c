@@ -328,8 +328,13 @@ int imap_cmd_status(struct imap *s, struct imap_cmd *c)
 		v[4] = st.unseen;
 		goto reply;
 	}
-	if (imap_mailbox_path(s, name, path, sizeof path) < 0 || maildir_box_open(&b, path) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR || errno == EINVAL)
+	if (imap_mailbox_path(s, name, path, sizeof path) < 0)
+		return imap_no(s, "[NONEXISTENT] Mailbox doesn't exist");
+	if (maildir_box_open(&b, path) < 0) {
+		/* EINVAL here is a damaged dovecot-uidlist, not a missing mailbox: a
+		 * syncing client told NONEXISTENT may delete its copy (as SELECT does,
+		 * UNAVAILABLE until `maildir check --repair`). */
+		if (errno == ENOENT || errno == ENOTDIR)
 			return imap_no(s, "[NONEXISTENT] Mailbox doesn't exist");
 		log_warn("status %s: %s", path, strerror(errno));
 		return imap_no(s, "[UNAVAILABLE] Cannot open mailbox");

@@ -106,6 +106,8 @@ int imap_cmd_idle(struct imap *s, struct imap_cmd *c)
 		rc = -1;
 		goto out;
 	}
+	if (s->done)
+		goto out;
 	out_puts(&s->out, "+ idling\r\n");
 	logout_at = io_now_ms() + s->idle_ms;
 	keepalive_at = io_now_ms() + every;
@@ -169,6 +171,8 @@ int imap_cmd_idle(struct imap *s, struct imap_cmd *c)
 			rc = -1;
 			goto out;
 		}
+		if (s->done)
+			goto out;	/* the mailbox is gone: the sync said BYE */
 		/* MAILDIR_WATCH_INPUT and TIMEOUT: the top of the loop reads and checks */
 	}
 out:

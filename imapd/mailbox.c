@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int imap_mailbox_path(struct imap *s, const char *name, char *out, size_t outsz)
 {
@@ -338,11 +339,36 @@ int imap_mailbox_sync(struct imap *s, int allow_expunge)
 	struct maildir_changes ch;
 	size_t i, old_n = s->n, recent = 0;
 	int recent_new = 0;
+	uint32_t uidvalidity = maildir_box_uidvalidity(s->box);
 
+	if (s->done)
+		return 0;	/* BYE said already: nothing more to report */
 	if (maildir_box_sync(s->box, &ch) < 0) {
+		struct stat st;
+
 		/* a failed sync leaves the view as it was: report nothing */
 		log_warn("sync %s: %s user=%.64s", maildir_box_dir(s->box), strerror(errno),
 			 s->user);
+		/* Another session deleted (or renamed) the selected mailbox: the view
+		 * would stay frozen for good, every message a ghost. Close, as Dovecot
+		 * does (RFC 3501 7.1.5: BYE when the server must close). */
+		if (errno == ENOENT && stat(maildir_box_dir(s->box), &st) < 0 &&
+		    errno == ENOENT && !s->done) {
+			imap_untagged(s, "BYE Selected mailbox was deleted, have to disconnect.");
+			s->done = 1;
+		}
+		return 0;
+	}
+	if (uidvalidity != 0 && maildir_box_uidvalidity(s->box) != uidvalidity) {
+		/* The folder was deleted and made again by another session: its UIDs
+		 * name other messages now, and RFC 3501 2.3.1.1 lets UIDVALIDITY change
+		 * only between sessions. The view is emptied so that nothing more is
+		 * answered from it, and the session ends, as Dovecot's does. */
+		log_info("UIDVALIDITY of %s changed under the session user=%.64s",
+			 maildir_box_dir(s->box), s->user);
+		imap_untagged(s, "BYE Mailbox UIDVALIDITY changed, have to disconnect.");
+		s->n = 0;
+		s->done = 1;
 		return 0;
 	}
 	if (allow_expunge) {

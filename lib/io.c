@@ -221,17 +221,42 @@ fail:
 	return -1;
 }
 
+int io_open_regular(const char *path)
+{
+	struct stat st;
+	int fd, fl, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int io_read_file(const char *path, struct buf *b)
 {
 	struct stat st;
 	int fd, rc, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = io_open_regular(path);
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+	if (st.st_size > 0) {
 		/* Fail early on a file that cannot fit, and allocate once for one that can
 		 * (it may still grow or shrink: io_read_fd keeps the real bound). */
 		if ((unsigned long long)st.st_size > b->max - b->len) {

@@ -35,7 +35,13 @@ ssize_t io_read_timeout(int fd, void *p, size_t n, int timeout_ms);
 /* Wait until fd is ready for events (POLLIN/POLLOUT). 1 ready, -1 with errno
  * (ETIMEDOUT when timeout_ms passed; -1 waits for ever). */
 int io_wait(int fd, short events, int timeout_ms);
-/* Append the whole file at path to b (bounded by b->max: E2BIG past it).
+/* Open path read-only, only when it is a regular file: another user or process can
+ * leave a FIFO (whose open() and read() would block for ever) or a device where a
+ * file belongs. O_NONBLOCK keeps the open() itself from waiting and is cleared again;
+ * EINVAL for anything but a regular file. An fd (close-on-exec), or -1 with errno. */
+int io_open_regular(const char *path);
+/* Append the whole file at path to b (bounded by b->max: E2BIG past it); a path that
+ * is not a regular file is EINVAL (io_open_regular).
  * 0, or -1 with errno (ENOENT when the file does not exist); on error b keeps exactly
  * what it held before. */
 int io_read_file(const char *path, struct buf *b);

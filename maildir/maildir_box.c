@@ -1256,7 +1256,7 @@ static int peek(const char *dir, struct maildir_box_status *st, int *fd_r,
 	 * moved between its sync and this stat (rule 3). */
 	if (stat_mtime(dir, "new", mn) < 0 || stat_mtime(dir, "cur", mc) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = io_open_regular(path);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	do

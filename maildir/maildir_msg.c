@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "maildir_msg.h"
+#include "io.h"
 #include "maildir_scan.h"
 #include "maildir_name.h"
 #include "str.h"
@@ -276,7 +277,7 @@ int maildir_msg_open_with(const struct maildir_finder *f, const char *dir, int *
 
 		if (maildir_msg_path(dir, *in_new, name, path, sizeof path) < 0)
 			return -1;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = io_open_regular(path);
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOENT)

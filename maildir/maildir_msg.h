@@ -73,7 +73,7 @@ int maildir_msg_path(const char *dir, int in_new, const char *name, char *out, s
 
 /* Open the message for reading, following a rename as above (in_new and name are updated
  * in place when it moved; name must have room for MAILDIR_NAME_MAX + 1). An fd, or -1
- * with errno (ENOENT: expunged). */
+ * with errno (ENOENT: expunged; EINVAL: not a regular file, see io_open_regular). */
 int maildir_msg_open(const char *dir, int *in_new, char *name);
 
 #endif
