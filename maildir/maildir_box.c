@@ -291,6 +291,26 @@ static int cache_format(struct timespec n, struct timespec c, char *out, size_t 
  * when its sync began, so equal mtimes now mean nothing moved since (rule 3). When
  * in_new_r is not NULL it gets the recorded count of files in new/, or
  * BOX_IN_NEW_UNKNOWN when the field carries no counts. */
+/* The counts after our Z field's mtimes: ",messages,unseen,in_new,first_unseen", each
+ * at most UINT32_MAX, then the end of the field. Read from disk, so checked digit by
+ * digit (no sscanf: its overflow is undefined). 0, or -1 when they are not there. */
+static int counts_parse(const char *p, uint64_t v[4])
+{
+	for (int i = 0; i < 4; i++) {
+		size_t n = 0;
+
+		if (*p != ',')
+			return -1;
+		p++;
+		while (p[n] >= '0' && p[n] <= '9')
+			n++;
+		if (n == 0 || str_to_u64(p, n, UINT32_MAX, &v[i]) < 0)
+			return -1;
+		p += n;
+	}
+	return *p == '\0' || *p == ' ' ? 0 : -1;
+}
+
 static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 			 struct timespec c, size_t *in_new_r)
 {
@@ -304,12 +324,10 @@ static int cache_matches(const struct maildir_uidlist *u, struct timespec n,
 	while (p != NULL && *p != '\0') {
 		if (strncmp(p, want, wl) == 0 &&
 		    (p[wl] == ' ' || p[wl] == '\0' || p[wl] == ',')) {
-			unsigned long long v[4];
+			uint64_t v[4];
 
 			if (in_new_r != NULL)
-				*in_new_r = p[wl] == ',' &&
-					sscanf(p + wl, ",%llu,%llu,%llu,%llu", &v[0], &v[1],
-					       &v[2], &v[3]) == 4 && v[2] <= v[0] ?
+				*in_new_r = counts_parse(p + wl, v) == 0 && v[2] <= v[0] ?
 					(size_t)v[2] : BOX_IN_NEW_UNKNOWN;
 			return 1;
 		}
@@ -1242,7 +1260,7 @@ static int peek(const char *dir, struct maildir_box_status *st, int *fd_r,
 	char path[PATH_MAX], text[BOX_PEEK_MAX], want[96];
 	struct maildir_uidlist u;
 	const char *p, *nl;
-	unsigned long long v[4];
+	uint64_t v[4];
 	ssize_t got;
 	size_t wl;
 	int fd, n, found = 0;
@@ -1278,8 +1296,7 @@ static int peek(const char *dir, struct maildir_box_status *st, int *fd_r,
 			if (*p == ' ')
 				p++;
 			if (strncmp(p, want, wl) == 0 && p[wl] == ',' &&
-			    sscanf(p + wl, ",%llu,%llu,%llu,%llu", &v[0], &v[1], &v[2],
-				   &v[3]) == 4 &&
+			    counts_parse(p + wl, v) == 0 &&
 			    v[0] <= UINT32_MAX && v[1] <= v[0] && v[2] <= v[0] && v[3] <= v[0] &&
 			    (v[3] > 0) == (v[1] > 0)) {
 				found = 1;
