@@ -370,7 +370,7 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 		}
 		if (add_target(s, index, 1, a->text, NULL, NULL) < 0) {
 			smtp_reply(s, 451, "4.3.0 Temporary failure, try again later");
-			return 0;
+			return 1;
 		}
 		return 0;
 	}
@@ -396,8 +396,10 @@ int smtp_rcpt_resolve(struct smtp *s, size_t index)
 		return 1;
 	case RES_TEMP:
 	case RES_LOOP:
+		/* Refused like the others: the caller must neither count the recipient
+		 * nor answer 250 after this 451. */
 		smtp_reply(s, 451, "4.3.0 Temporary failure resolving the recipient");
-		return 0;
+		return 1;
 	default:
 		log_info("refused unknown rcpt=<%s> peer=%s", a->text, s->peer);
 		smtp_reply(s, 550, "5.1.1 No such user here");
