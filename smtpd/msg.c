@@ -18,27 +18,43 @@ static void log_refused(struct smtp *s, const char *why)
 		 s->nrcpt, (unsigned long long)s->data.size, s->peer, why);
 }
 
-/* The reply for a message the machine refused. */
-static void refuse(struct smtp *s)
+/* The same reply for the whole message: once in SMTP (and for an LMTP BDAT chunk that
+ * is not the last), else once per accepted recipient, as RFC 2033 4.2 wants after the
+ * end of the data: an LMTP client waits for that many replies. */
+static void reply_all(struct smtp *s, int final, int code, const char *text)
+{
+	size_t i;
+
+	if (!s->opt.lmtp || !final) {
+		smtp_reply(s, code, "%s", text);
+		return;
+	}
+	for (i = 0; i < s->nrcpt; i++)
+		smtp_reply(s, code, "%s <%s>", text, s->rcpt[i].addr.text);
+}
+
+/* The reply for a message the machine refused (final: its end was reached). */
+static void refuse(struct smtp *s, int final)
 {
 	unsigned e = s->data.err;
 
 	if (e & SMTP_DATA_E_SIZE) {
 		log_refused(s, "too big");
-		smtp_reply(s, 552, "5.3.4 Message size exceeds fixed maximum message size");
+		reply_all(s, final, 552, "5.3.4 Message size exceeds fixed maximum message size");
 	} else if (e & SMTP_DATA_E_BARE) {
 		log_refused(s, "bare CR or LF");
-		smtp_reply(s, 550, "5.6.0 Bare CR or LF in message data not allowed "
-			   "(RFC 5321 2.3.8)");
+		reply_all(s, final, 550, "5.6.0 Bare CR or LF in message data not allowed "
+			  "(RFC 5321 2.3.8)");
 	} else if (e & SMTP_DATA_E_NUL) {
 		log_refused(s, "NUL byte");
-		smtp_reply(s, 554, "5.6.0 NUL byte in message data not allowed");
+		reply_all(s, final, 554, "5.6.0 NUL byte in message data not allowed");
 	} else if (e & SMTP_DATA_E_LONG) {
 		log_refused(s, "line too long");
-		smtp_reply(s, 500, "5.5.2 Line too long in message data (RFC 5321 4.5.3.1.6)");
+		reply_all(s, final, 500,
+			  "5.5.2 Line too long in message data (RFC 5321 4.5.3.1.6)");
 	} else {
 		log_refused(s, "out of memory");
-		smtp_reply(s, 451, "4.3.0 Out of memory, try again later");
+		reply_all(s, final, 451, "4.3.0 Out of memory, try again later");
 	}
 }
 
@@ -97,14 +113,14 @@ static int finish(struct smtp *s)
 	int code;
 
 	if (s->data.err != 0) {
-		refuse(s);
+		refuse(s, 1);
 		smtp_enter_state(s, SMTP_READY);
 		return 0;
 	}
 	smtp_spool_flush(s, 1);
 	if (s->spool_err) {
 		log_refused(s, "cannot spool");
-		smtp_reply(s, 451, "4.3.0 Cannot store the message now, try again later");
+		reply_all(s, 1, 451, "4.3.0 Cannot store the message now, try again later");
 		smtp_enter_state(s, SMTP_READY);
 		return 0;
 	}
@@ -234,7 +250,7 @@ int smtp_cmd_bdat(struct smtp *s, struct smtp_cmd *c)
 	if (s->data.err != 0) {
 		/* RFC 3030 section 2: after a failed chunk the transaction is over; later
 		 * chunks get 503 until a new MAIL. */
-		refuse(s);
+		refuse(s, last);
 		smtp_enter_state(s, SMTP_READY);
 		return 1;
 	}
