@@ -50,7 +50,9 @@ static void refuse(struct smtp *s, int final)
 		reply_all(s, final, 554, "5.6.0 NUL byte in message data not allowed");
 	} else if (e & SMTP_DATA_E_LONG) {
 		log_refused(s, "line too long");
-		reply_all(s, final, 500,
+		/* 554, not 500: RFC 5321 4.3.2 lists 250, 552, 554, 451, 452, 450
+		 * and 550 as the replies to the end of the data. */
+		reply_all(s, final, 554,
 			  "5.5.2 Line too long in message data (RFC 5321 4.5.3.1.6)");
 	} else {
 		log_refused(s, "out of memory");
