@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "charset.h"
 
 static int hexval(int c)
@@ -24,17 +25,6 @@ static int hexval(int c)
 	return -1;
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 static int b64_decode(const char *p, size_t n, struct buf *b)
 {
 	unsigned long acc = 0;
@@ -43,7 +33,7 @@ static int b64_decode(const char *p, size_t n, struct buf *b)
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '=')
 			break;
-		int v = b64val((unsigned char)p[i]);
+		int v = base64_sextet((unsigned char)p[i]);
 		if (v < 0)
 			continue;
 		acc = (acc << 6 | (unsigned long)v) & 0xffffff;

@@ -16,6 +16,7 @@
  */
 #include "search_text.h"
 
+#include "base64.h"
 #include "buf.h"
 #include "charset.h"
 #include "envelope.h"
@@ -276,17 +277,6 @@ struct body {
 	struct buf utf;		/* converted */
 };
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Lenient base64 (RFC 2045 6.8: characters outside the alphabet are ignored); '='
  * ends a quantum, so that concatenated encodings still decode. */
 static int b64_window(struct body *b, const char *p, size_t n)
@@ -298,7 +288,7 @@ static int b64_window(struct body *b, const char *p, size_t n)
 			b->bits = 0;
 			continue;
 		}
-		if ((v = b64val((unsigned char)p[i])) < 0)
+		if ((v = base64_sextet((unsigned char)p[i])) < 0)
 			continue;
 		b->acc = (b->acc << 6 | (unsigned long)v) & 0xffffff;
 		if ((b->bits += 6) >= 8) {

@@ -11,8 +11,7 @@
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* The 6-bit value of c, or -1 for anything outside the alphabet (including '='). */
-static int sextet(unsigned char c)
+int base64_sextet(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -53,7 +52,7 @@ int base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outsz
 			}
 			if (pads > 0)
 				goto bad;
-			v[k] = sextet(s[i + k]);
+			v[k] = base64_sextet(s[i + k]);
 			if (v[k] < 0)
 				goto bad;
 		}

@@ -19,6 +19,10 @@
 int base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outsz,
 		  size_t *outlen_r);
 
+/* The 6-bit value of c, or -1 for anything outside the alphabet (including '='): for
+ * the lenient decoders of message bodies and encoded words (RFC 2045 6.8) too. */
+int base64_sextet(unsigned char c);
+
 /* Encode n bytes into out as a NUL-terminated string. Returns its length, or -1 with
  * errno ERANGE when outsz < BASE64_ENCODED_SIZE(n). */
 long base64_encode(const void *p, size_t n, char *out, size_t outsz);

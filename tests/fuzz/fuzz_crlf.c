@@ -6,6 +6,7 @@
  * byte-at-a-time reference conversion of the whole message.
  */
 #include "crlf.h"
+#include "../unit/crlf_ref.h"
 #include "out.h"
 
 #include <stdint.h>
@@ -27,27 +28,7 @@ static void check(int cond)
 static size_t reference(const uint8_t *in, size_t n, unsigned flags, uint64_t skip,
 			uint64_t want, int end)
 {
-	size_t k = 0, r = 0;
-	int bol = 1, prev_cr = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char ch = (char)in[i];
-		if (bol && (flags & CRLF_DOTSTUFF) && ch == '.')
-			full[k++] = '.';
-		if (ch == '\n' && !prev_cr)
-			full[k++] = '\r';
-		full[k++] = (flags & CRLF_NUL_80) && ch == '\0' ? (char)0x80 : ch;
-		prev_cr = ch == '\r';
-		bol = ch == '\n';
-	}
-	if (end && !bol) {
-		full[k++] = '\r';
-		full[k++] = '\n';
-	}
-	for (size_t i = 0; i < k; i++)
-		if (i >= skip && i - skip < want)
-			want_buf[r++] = full[i];
-	return r;
+	return crlf_reference((const char *)in, n, flags, skip, want, end, full, want_buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

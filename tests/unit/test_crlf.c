@@ -3,6 +3,7 @@
  * with and without dot-stuffing, NUL rule and output windows, and with the writer's
  * buffer nearly full so that every flush path runs. */
 #include "crlf.h"
+#include "crlf_ref.h"
 #include "out.h"
 #include "test.h"
 
@@ -12,32 +13,13 @@
 static struct out o;	/* 64 KiB: static rather than on the stack */
 static FILE *sink;
 
-/* The obvious converter, one byte at a time: what crlf_write must send. */
+/* The obvious converter (crlf_ref.h) into out. */
 static size_t reference(const char *in, size_t n, unsigned flags, uint64_t skip,
 			uint64_t want, int end, char *out)
 {
 	static char full[1 << 20];
-	size_t k = 0, r = 0;
-	int bol = 1, prev_cr = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		char ch = in[i];
-		if (bol && (flags & CRLF_DOTSTUFF) && ch == '.')
-			full[k++] = '.';
-		if (ch == '\n' && !prev_cr)
-			full[k++] = '\r';
-		full[k++] = (flags & CRLF_NUL_80) && ch == '\0' ? (char)0x80 : ch;
-		prev_cr = ch == '\r';
-		bol = ch == '\n';
-	}
-	if (end && !bol) {
-		full[k++] = '\r';
-		full[k++] = '\n';
-	}
-	for (size_t i = 0; i < k; i++)
-		if (i >= skip && i - skip < want)
-			out[r++] = full[i];
-	return r;
+	return crlf_reference(in, n, flags, skip, want, end, full, out);
 }
 
 /* Prefill bytes already queued (to move the flush points), then the chunks of in at
