@@ -23,25 +23,7 @@ md=$d/Maildir
 export HOME="$d" USER=alice
 [ "$(id -u)" = 0 ] && chown 65534:65534 "$d"
 
-start() {
-	rm -f "$d/in" "$d/out"
-	mkfifo "$d/in"
-	as_user "$BIN/imapd" --preauth <"$d/in" >"$d/out" 2>>"$d/err" &
-	pid=$!
-	exec 3>"$d/in"
-}
-# send CMD TAG: send one command, wait (5 s at most) for its tagged reply.
-send() {
-	printf '%s\r\n' "$1" >&3
-	i=0
-	while ! tr -d '\r' <"$d/out" 2>/dev/null | grep -q "^$2 "; do
-		i=$((i + 1))
-		[ $i -gt 50 ] && return 1
-		sleep 0.1
-	done
-}
-has() { tr -d '\r' <"$d/out" | grep -qxF -- "$1"; }
-count() { tr -d '\r' <"$d/out" | grep -cxF -- "$1"; }
+. "$here/proto/fixtures/imap-session.sh"
 
 start
 check "select" send 'a SELECT INBOX' a

@@ -21,23 +21,8 @@ md=$d/Maildir
 export HOME="$d" USER=alice
 [ "$(id -u)" = 0 ] && chown 65534:65534 "$d"
 
-rm -f "$d/in" "$d/out"
-mkfifo "$d/in"
-as_user "$BIN/imapd" --preauth <"$d/in" >"$d/out" 2>>"$d/err" &
-pid=$!
-exec 3>"$d/in"
-# send CMD TAG: send one command, wait (5 s at most) for its tagged reply.
-send() {
-	printf '%s\r\n' "$1" >&3
-	i=0
-	while ! tr -d '\r' <"$d/out" 2>/dev/null | grep -q "^$2 "; do
-		i=$((i + 1))
-		[ $i -gt 50 ] && return 1
-		sleep 0.1
-	done
-}
-has() { tr -d '\r' <"$d/out" | grep -qxF -- "$1"; }
-count() { tr -d '\r' <"$d/out" | grep -c -- "$1"; }
+. "$here/proto/fixtures/imap-session.sh"
+start
 
 check "select" send 'a SELECT INBOX' a
 check "uids" send 'b UID FETCH 1:2 (FLAGS)' b
@@ -48,10 +33,10 @@ check "another process flags message 2" as_user "$BIN/maildir" flag "$md" 2 '+$W
 check "STORE -FLAGS.SILENT" send 'd STORE 2 -FLAGS.SILENT (\Seen)' d
 check "told as well, once its name is known" has '* 2 FETCH (FLAGS ($Work))'
 check "a plain .SILENT store" send 'e STORE 1 -FLAGS.SILENT (\Seen)' e
-check "sends nothing" test "$(count '^\* 1 FETCH')" = 2
+check "sends nothing" test "$(count_re '^\* 1 FETCH')" = 2
 check "NOOP" send 'f NOOP' f
-check "and nothing is told twice" test "$(count '^\* 1 FETCH')" = 2
-check "no flags without the new keyword's name" test "$(count '^\* 2 FETCH (FLAGS ()')" = 0
+check "and nothing is told twice" test "$(count_re '^\* 1 FETCH')" = 2
+check "no flags without the new keyword's name" test "$(count_re '^\* 2 FETCH (FLAGS ()')" = 0
 check "logout" send 'z LOGOUT' z
 exec 3>&-
 wait "$pid"
